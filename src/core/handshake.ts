@@ -1,0 +1,94 @@
+import type { IncomingMessage } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocket, WebSocketServer } from "ws";
+import type { ChannelLayer } from "./layers/layer.js";
+import type { Logger } from "./logger.js";
+
+/** Where a request stashes the subprotocol the consumer chose, for `handleProtocols`. */
+export const kChosenProtocol = Symbol("switchboard.chosenProtocol");
+
+/** What the server gives every socket app along with the scope. */
+export interface Connection {
+  readonly layer: ChannelLayer | null;
+  readonly logger: Logger;
+  /** `pending` until the app accepts (upgrade done) or rejects (HTTP response sent). */
+  readonly state: "pending" | "accepted" | "rejected";
+  /** Resolves once the handshake is accepted or rejected. */
+  readonly settled: Promise<"accepted" | "rejected">;
+  /** Completes the upgrade, answering with `subprotocol` when given. */
+  accept(subprotocol?: string): Promise<WebSocket>;
+  /** Refuses the upgrade with an HTTP response; a no-op once settled. */
+  reject(status: number, reason?: string, headers?: Record<string, string>): void;
+}
+
+/** One pending upgrade request; becomes a WebSocket or an HTTP refusal, exactly once. */
+export class Handshake implements Connection {
+  #state: "pending" | "accepted" | "rejected" = "pending";
+  #timer: NodeJS.Timeout | undefined;
+  #onSettled!: (state: "accepted" | "rejected") => void;
+  readonly settled = new Promise<"accepted" | "rejected">((resolve) => (this.#onSettled = resolve));
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly socket: Duplex,
+    readonly head: Buffer,
+    readonly wss: WebSocketServer,
+    readonly layer: ChannelLayer | null,
+    readonly logger: Logger,
+    timeoutMs: number,
+    readonly onAccepted: (ws: WebSocket) => void,
+  ) {
+    this.#timer = setTimeout(() => this.reject(408, "handshake timeout"), timeoutMs);
+    this.#timer.unref();
+    socket.once("close", () => {
+      if (this.#state === "pending") this.#settle("rejected");
+    });
+  }
+
+  get state(): "pending" | "accepted" | "rejected" {
+    return this.#state;
+  }
+
+  accept(subprotocol?: string): Promise<WebSocket> {
+    if (this.#state !== "pending") {
+      return Promise.reject(new Error(`cannot accept: handshake already ${this.#state}`));
+    }
+    this.#settle("accepted");
+    (this.request as IncomingMessage & { [kChosenProtocol]?: string })[kChosenProtocol] = subprotocol;
+    return new Promise((resolve, reject) => {
+      if (this.socket.destroyed) {
+        reject(new Error("peer went away during the handshake"));
+        return;
+      }
+      this.wss.handleUpgrade(this.request, this.socket, this.head, (ws) => {
+        this.onAccepted(ws);
+        resolve(ws);
+      });
+    });
+  }
+
+  reject(status: number, reason?: string, headers: Record<string, string> = {}): void {
+    if (this.#state !== "pending") return;
+    this.#settle("rejected");
+    if (!this.socket.writable) {
+      this.socket.destroy();
+      return;
+    }
+    const body = reason ?? STATUS_CODES[status] ?? "";
+    const lines = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
+      "Connection: close",
+      "Content-Type: text/plain; charset=utf-8",
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]/g, " ")}`),
+    ];
+    this.socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  }
+
+  #settle(state: "accepted" | "rejected"): void {
+    this.#state = state;
+    clearTimeout(this.#timer);
+    this.#onSettled(state);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Switchboard's core: the public entry. Applications import only from here.
+ * @packageDocumentation
+ */
+export type { ChannelLayer, LayerMessage, LayerOptions, LayerStats, ReceiveOptions } from "./layers/layer.js";
+export { ChannelFull, CHANNEL_NAME_RULE, GROUP_NAME_RULE, assertChannelName, assertGroupName } from "./layers/layer.js";
+export { InMemoryChannelLayer, type InMemoryLayerOptions } from "./layers/memory.js";
+export { Consumer } from "./consumer.js";
+export { WebsocketConsumer } from "./websocket-consumer.js";
+export { JsonWebsocketConsumer } from "./json-consumer.js";
+export { handlerName } from "./dispatch.js";
+export { SocketRouter, type ParamsOf, type ConsumerClass, type RouteOptions, type RouteMatch } from "./routing.js";
+export { SocketServer, type SocketApp, type SocketServerOptions } from "./server.js";
+export type { Connection } from "./handshake.js";
+export type { Scope, ScopeUser, Kwargs } from "./scope.js";
+export { stack, type Middleware } from "./middleware.js";
+export { originCheck, isAllowed, type OriginCheckOptions } from "./origin.js";
+export { socketsPlugin } from "./fastify-plugin.js";
+export { CloseCode, ERRORS, SwitchboardError, errorFrame, type ErrorCode, type CatalogEntry } from "./errors.js";
+export { createLogger, silentLogger, type Logger } from "./logger.js";
+export { WebsocketCommunicator, type ConnectResult, type CommunicatorOptions } from "./testing/communicator.js";

@@ -1,0 +1,186 @@
+/**
+ * The channel layer contract, after Django Channels' `channel_layer_spec`.
+ *
+ * A layer moves small messages between named *channels* (one consumer reads a channel)
+ * and fans them out to *groups* (named sets of channels). Every implementation —
+ * in memory, Redis — keeps these rules, and one conformance suite checks them all:
+ *
+ * - **Names.** Channel names match {@link CHANNEL_NAME_RULE}, group names
+ *   {@link GROUP_NAME_RULE}; both are ASCII and shorter than 100 characters.
+ *   Anything else throws `TypeError` naming the rule.
+ * - **Messages** are plain objects with a string `type`. They are copied on send, so a
+ *   sender may mutate its object afterwards; what a receiver gets is a deep-frozen copy
+ *   that may be shared with other receivers of the same group send.
+ * - **Capacity.** Each channel holds at most `capacity` messages (per-name overrides in
+ *   `channelCapacity`). `send` to a full channel throws {@link ChannelFull};
+ *   `groupSend` never throws it: it skips full members and counts them in
+ *   `stats.groupSendDropped`.
+ * - **Expiry.** A message older than `expiry` seconds is never delivered. A group
+ *   membership older than `groupExpiry` seconds lapses (re-adding refreshes it).
+ * - **Ordering.** Messages on one channel are received in the order they were sent.
+ *   Delivery is at most once: each message goes to one `receive` call.
+ * - **Cancellation.** `receive` takes an `AbortSignal`; a cancelled receive rejects with
+ *   the signal's reason and loses no message (one it did not return stays queued).
+ */
+export interface ChannelLayer {
+  /** Queues `message` on `channel`. Throws {@link ChannelFull} when the channel is at capacity. */
+  send(channel: string, message: LayerMessage): Promise<void>;
+  /** Waits for the next message on `channel`. */
+  receive(channel: string, options?: ReceiveOptions): Promise<LayerMessage>;
+  /** A new unique channel name containing `!`, for one receiver in this process. */
+  newChannel(prefix?: string): Promise<string>;
+  /** Adds `channel` to `group` (or refreshes its membership). */
+  groupAdd(group: string, channel: string): Promise<void>;
+  /** Removes `channel` from `group`; a no-op when it is not a member. */
+  groupDiscard(group: string, channel: string): Promise<void>;
+  /** Sends `message` to every live member of `group`, skipping full channels. */
+  groupSend(group: string, message: LayerMessage): Promise<void>;
+  /** Drops every message, channel and group. */
+  flush(): Promise<void>;
+  /** Releases resources; pending receives reject. The layer is unusable afterwards. */
+  close(): Promise<void>;
+  /** Counters for observability. */
+  readonly stats: LayerStats;
+}
+
+/** A layer message: a plain, JSON-compatible object with a string `type`. */
+export interface LayerMessage {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+/** Options for {@link ChannelLayer.receive}. */
+export interface ReceiveOptions {
+  /** Cancels the wait; the receive then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Counters every layer keeps. */
+export interface LayerStats {
+  /** Members skipped by `groupSend` because their channel was full. */
+  groupSendDropped: number;
+}
+
+/** Options shared by every layer implementation. */
+export interface LayerOptions {
+  /** Messages a channel holds before `send` throws {@link ChannelFull}. Default 100. */
+  capacity?: number;
+  /** Per-channel-name capacity overrides; keys are exact names or glob patterns with `*`. */
+  channelCapacity?: Record<string, number>;
+  /** Seconds a message waits before it expires undelivered. Default 60. */
+  expiry?: number;
+  /** Seconds a group membership lasts without a refreshing `groupAdd`. Default 86400. */
+  groupExpiry?: number;
+}
+
+/** Thrown by {@link ChannelLayer.send} when the target channel is at capacity. */
+export class ChannelFull extends Error {
+  readonly code = "SB_ERR_CHANNEL_FULL";
+  constructor(readonly channel: string) {
+    super(`channel ${channel} is full`);
+    this.name = "ChannelFull";
+  }
+}
+
+/** Channel names: ASCII letters, digits, `.`, `_`, `-`, optionally `!` and a process-local suffix. */
+export const CHANNEL_NAME_RULE = /^[A-Za-z0-9._-]+(![A-Za-z0-9._-]*)?$/;
+/** Group names: ASCII letters, digits, `.`, `_`, `-`. */
+export const GROUP_NAME_RULE = /^[A-Za-z0-9._-]+$/;
+/** Names must be shorter than this. */
+export const MAX_NAME_LENGTH = 100;
+
+/** Throws `TypeError` unless `name` is a valid channel name. */
+export function assertChannelName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length >= MAX_NAME_LENGTH || !CHANNEL_NAME_RULE.test(name)) {
+    throw new TypeError(
+      `invalid channel name ${JSON.stringify(name)}: must match ${CHANNEL_NAME_RULE.source} and be shorter than ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+}
+
+/** Throws `TypeError` unless `name` is a valid group name. */
+export function assertGroupName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length >= MAX_NAME_LENGTH || !GROUP_NAME_RULE.test(name)) {
+    throw new TypeError(
+      `invalid group name ${JSON.stringify(name)}: must match ${GROUP_NAME_RULE.source} and be shorter than ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+}
+
+/** Throws `TypeError` unless `message` is a plain object with a string `type`. */
+export function assertMessage(message: unknown): asserts message is LayerMessage {
+  if (message === null || typeof message !== "object" || Array.isArray(message)) {
+    throw new TypeError("a layer message must be a plain object");
+  }
+  if (typeof (message as { type?: unknown }).type !== "string") {
+    throw new TypeError("a layer message needs a string `type`");
+  }
+}
+
+/**
+ * Deep-copies a JSON-compatible value and freezes the copy, so one copy can be shared
+ * by every receiver of a group send. Rejects values JSON cannot carry (functions,
+ * symbols, bigints, cycles) with `TypeError`.
+ */
+export function frozenCopy<T>(value: T, depth = 0): T {
+  if (depth > 64) throw new TypeError("layer message is nested too deeply (or cyclic)");
+  if (value === null || typeof value !== "object") {
+    const t = typeof value;
+    if (t === "function" || t === "symbol" || t === "bigint") {
+      throw new TypeError(`a layer message cannot carry a ${t}`);
+    }
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const out = value.map((v) => frozenCopy(v, depth + 1));
+    return Object.freeze(out) as T;
+  }
+  if (value instanceof Date) return value.toISOString() as T;
+  if (ArrayBuffer.isView(value)) {
+    throw new TypeError("a layer message cannot carry binary data; encode it (base64) first");
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = frozenCopy(v, depth + 1);
+  }
+  return Object.freeze(out) as T;
+}
+
+/** Resolves the capacity of `channel` from the defaults and per-name overrides. */
+export function capacityResolver(
+  capacity: number,
+  overrides: Record<string, number> = {},
+): (channel: string) => number {
+  const rules = Object.entries(overrides).map(([pattern, cap]) => {
+    const re = new RegExp(
+      "^" + pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$",
+    );
+    return { re, cap };
+  });
+  const cache = new Map<string, number>();
+  return (channel) => {
+    let cap = cache.get(channel);
+    if (cap === undefined) {
+      // Process-local channels are matched by their non-local part, as channels_redis does.
+      const base = channel.includes("!") ? channel.slice(0, channel.indexOf("!") + 1) : channel;
+      cap = rules.find((r) => r.re.test(channel) || r.re.test(base))?.cap ?? capacity;
+      if (cache.size < 10_000) cache.set(channel, cap);
+    }
+    return cap;
+  };
+}
+
+/** Validates layer options, throwing `TypeError` on a bad value. */
+export function resolveLayerOptions(options: LayerOptions): Required<LayerOptions> {
+  const capacity = options.capacity ?? 100;
+  const expiry = options.expiry ?? 60;
+  const groupExpiry = options.groupExpiry ?? 86400;
+  if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError("capacity must be a positive integer");
+  if (!(expiry > 0)) throw new TypeError("expiry must be a positive number of seconds");
+  if (!(groupExpiry > 0)) throw new TypeError("groupExpiry must be a positive number of seconds");
+  for (const [name, cap] of Object.entries(options.channelCapacity ?? {})) {
+    if (!Number.isInteger(cap) || cap < 1) throw new TypeError(`channelCapacity[${name}] must be a positive integer`);
+  }
+  return { capacity, expiry, groupExpiry, channelCapacity: options.channelCapacity ?? {} };
+}

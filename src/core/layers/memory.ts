@@ -1,0 +1,233 @@
+import { randomBytes } from "node:crypto";
+import {
+  ChannelFull,
+  assertChannelName,
+  assertGroupName,
+  assertMessage,
+  capacityResolver,
+  frozenCopy,
+  resolveLayerOptions,
+  type ChannelLayer,
+  type LayerMessage,
+  type LayerOptions,
+  type LayerStats,
+  type ReceiveOptions,
+} from "./layer.js";
+
+/** Options of {@link InMemoryChannelLayer}. */
+export interface InMemoryLayerOptions extends LayerOptions {
+  /** Milliseconds since the epoch; tests pass a controllable clock. Default `Date.now`. */
+  clock?: () => number;
+}
+
+interface Waiter {
+  resolve(message: LayerMessage): void;
+  reject(reason: unknown): void;
+}
+
+interface Queued {
+  message: LayerMessage;
+  at: number;
+}
+
+/** One channel's queue; `head` makes shifting O(1). */
+class ChannelState {
+  queue: Queued[] = [];
+  head = 0;
+  waiters: Waiter[] = [];
+
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  shift(): Queued | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const item = this.queue[this.head]!;
+    this.queue[this.head++] = undefined as unknown as Queued;
+    if (this.head > 64 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Drops expired messages from the front (they were queued in time order). */
+  purge(oldest: number): void {
+    while (this.head < this.queue.length && this.queue[this.head]!.at < oldest) this.shift();
+  }
+}
+
+/**
+ * A channel layer inside one process: the default when `REDIS_URL` is unset, and the
+ * layer of tests. Keeps every rule of {@link ChannelLayer}; delivery to a waiting
+ * receiver is direct, with no timer or polling.
+ *
+ * @example
+ * const layer = new InMemoryChannelLayer({ capacity: 100, expiry: 60 });
+ * const ch = await layer.newChannel();
+ * await layer.groupAdd("lobby", ch);
+ * await layer.groupSend("lobby", { type: "chat.message", text: "hi" });
+ * await layer.receive(ch); // { type: "chat.message", text: "hi" }
+ */
+export class InMemoryChannelLayer implements ChannelLayer {
+  readonly stats: LayerStats = { groupSendDropped: 0 };
+  readonly #channels = new Map<string, ChannelState>();
+  readonly #groups = new Map<string, Map<string, number>>();
+  readonly #expiryMs: number;
+  readonly #groupExpiryMs: number;
+  readonly #capacityOf: (channel: string) => number;
+  readonly #clock: () => number;
+  readonly #prefix = randomBytes(6).toString("hex");
+  #counter = 0;
+  #closed = false;
+
+  constructor(options: InMemoryLayerOptions = {}) {
+    const resolved = resolveLayerOptions(options);
+    this.#expiryMs = resolved.expiry * 1000;
+    this.#groupExpiryMs = resolved.groupExpiry * 1000;
+    this.#capacityOf = capacityResolver(resolved.capacity, resolved.channelCapacity);
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  async send(channel: string, message: LayerMessage): Promise<void> {
+    this.#assertOpen();
+    assertChannelName(channel);
+    assertMessage(message);
+    if (!this.#deliver(channel, frozenCopy(message), this.#clock())) throw new ChannelFull(channel);
+  }
+
+  async receive(channel: string, options: ReceiveOptions = {}): Promise<LayerMessage> {
+    this.#assertOpen();
+    assertChannelName(channel);
+    const { signal } = options;
+    signal?.throwIfAborted();
+    let state = this.#channels.get(channel);
+    if (state) {
+      state.purge(this.#clock() - this.#expiryMs);
+      const item = state.shift();
+      if (item) {
+        this.#collect(channel, state);
+        return item.message;
+      }
+    } else {
+      state = new ChannelState();
+      this.#channels.set(channel, state);
+    }
+    const ch = state;
+    return new Promise<LayerMessage>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = ch.waiters.indexOf(waiter);
+        if (i >= 0) ch.waiters.splice(i, 1);
+        this.#collect(channel, ch);
+        reject(signal!.reason);
+      };
+      const waiter: Waiter = {
+        resolve: (m) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(m);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      };
+      ch.waiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  async newChannel(prefix = "specific"): Promise<string> {
+    this.#assertOpen();
+    const name = `${prefix}.inmemory!${this.#prefix}${(this.#counter++).toString(36)}`;
+    assertChannelName(name);
+    return name;
+  }
+
+  async groupAdd(group: string, channel: string): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertChannelName(channel);
+    let members = this.#groups.get(group);
+    if (!members) this.#groups.set(group, (members = new Map()));
+    members.set(channel, this.#clock());
+  }
+
+  async groupDiscard(group: string, channel: string): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertChannelName(channel);
+    const members = this.#groups.get(group);
+    if (!members) return;
+    members.delete(channel);
+    if (members.size === 0) this.#groups.delete(group);
+  }
+
+  async groupSend(group: string, message: LayerMessage): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertMessage(message);
+    const members = this.#groups.get(group);
+    if (!members) return;
+    // One frozen copy shared by every member: copy (and later serialize) once per group send.
+    const copy = frozenCopy(message);
+    const now = this.#clock();
+    const lapsed = now - this.#groupExpiryMs;
+    for (const [channel, addedAt] of members) {
+      if (addedAt < lapsed) {
+        members.delete(channel);
+        continue;
+      }
+      if (!this.#deliver(channel, copy, now)) this.stats.groupSendDropped++;
+    }
+    if (members.size === 0) this.#groups.delete(group);
+  }
+
+  async flush(): Promise<void> {
+    for (const state of this.#channels.values()) {
+      state.queue = [];
+      state.head = 0;
+    }
+    for (const [name, state] of this.#channels) this.#collect(name, state);
+    this.#groups.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new Error("channel layer closed");
+    for (const state of this.#channels.values()) {
+      for (const waiter of state.waiters.splice(0)) waiter.reject(error);
+    }
+    this.#channels.clear();
+    this.#groups.clear();
+  }
+
+  /** Hands `message` to a waiting receiver or queues it; false when the channel is full. */
+  #deliver(channel: string, message: LayerMessage, now: number): boolean {
+    let state = this.#channels.get(channel);
+    if (state) {
+      const waiter = state.waiters.shift();
+      if (waiter) {
+        if (state.waiters.length === 0 && state.size === 0) this.#channels.delete(channel);
+        waiter.resolve(message);
+        return true;
+      }
+      state.purge(now - this.#expiryMs);
+      if (state.size >= this.#capacityOf(channel)) return false;
+    } else {
+      state = new ChannelState();
+      this.#channels.set(channel, state);
+    }
+    state.queue.push({ message, at: now });
+    return true;
+  }
+
+  /** Forgets a channel with nothing queued and nobody waiting. */
+  #collect(channel: string, state: ChannelState): void {
+    if (state.size === 0 && state.waiters.length === 0) this.#channels.delete(channel);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("channel layer closed");
+  }
+}

@@ -1,0 +1,122 @@
+import { SwitchboardError } from "./errors.js";
+import type { Connection } from "./handshake.js";
+import type { Kwargs, Scope } from "./scope.js";
+import type { SocketApp } from "./server.js";
+import { kRun, type WebsocketConsumer } from "./websocket-consumer.js";
+
+/**
+ * The kwargs a route pattern captures: `"/ws/chat/:roomName/"` → `{ roomName: string }`.
+ */
+export type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [Key in Name | keyof ParamsOf<`/${Rest}`>]: string }
+  : P extends `${string}:${infer Name}`
+    ? { [Key in Name]: string }
+    : Record<never, string>;
+
+/** A consumer class whose instances accept the kwargs `K`. */
+export type ConsumerClass<K extends Kwargs> = new () => WebsocketConsumer<K>;
+
+/** Per-route options. */
+export interface RouteOptions<K extends Kwargs> {
+  /** A pattern each kwarg must match whole; a path that fails it is a 404. Default `[^/]+`. */
+  params?: { [Key in keyof K]?: RegExp };
+}
+
+interface CompiledRoute {
+  pattern: string;
+  regex: RegExp;
+  names: string[];
+  consumer: ConsumerClass<Kwargs>;
+}
+
+/** A route lookup result. */
+export interface RouteMatch {
+  pattern: string;
+  kwargs: Kwargs;
+  consumer: ConsumerClass<Kwargs>;
+}
+
+/**
+ * Socket URL routing with typed kwargs and nesting (Channels' `URLRouter`).
+ *
+ * @example
+ * const router = new SocketRouter()
+ *   .route("/ws/chat/:roomName/", ChatConsumer, { params: { roomName: /[\w-]{1,80}/ } })
+ *   .include("/ws/admin", adminRouter);
+ * new SocketServer({ app: router.app(), layer }).attach(httpServer);
+ */
+export class SocketRouter {
+  readonly #routes: CompiledRoute[] = [];
+
+  /** Routes `pattern` (`:name` captures one path segment) to `consumer`. */
+  route<P extends string>(pattern: P, consumer: ConsumerClass<ParamsOf<P>>, options: RouteOptions<ParamsOf<P>> = {}): this {
+    const params = (options.params ?? {}) as Record<string, RegExp | undefined>;
+    this.#routes.push(compile(pattern, consumer as unknown as ConsumerClass<Kwargs>, params));
+    return this;
+  }
+
+  /** Mounts every route of `router` under `prefix`. */
+  include(prefix: string, router: SocketRouter): this {
+    const base = prefix.replace(/\/+$/, "");
+    for (const r of router.#routes) {
+      const nested = compile(base + r.pattern, r.consumer, {});
+      // Keep the nested route's own kwarg rules: rebuild from its regex source.
+      const inner = r.regex.source.replace(/^\^/, "");
+      nested.regex = new RegExp("^" + escape(base) + inner);
+      this.#routes.push(nested);
+    }
+    return this;
+  }
+
+  /** The route matching `path`, or `null`. */
+  resolve(path: string): RouteMatch | null {
+    for (const r of this.#routes) {
+      const m = r.regex.exec(path);
+      if (!m) continue;
+      const kwargs: Kwargs = {};
+      r.names.forEach((name, i) => (kwargs[name] = m[i + 1]!));
+      return { pattern: r.pattern, kwargs, consumer: r.consumer };
+    }
+    return null;
+  }
+
+  /** This router as a socket app: unknown paths are refused with HTTP 404 at the handshake. */
+  app(): SocketApp {
+    return async (scope: Scope, connection: Connection) => {
+      const match = this.resolve(scope.path);
+      if (!match) {
+        const error = new SwitchboardError("SB_ERR_ROUTE_NOT_FOUND", scope.path);
+        connection.reject(error.status!, error.message);
+        return;
+      }
+      scope.kwargs = match.kwargs;
+      scope.route = match.pattern;
+      const consumer = new match.consumer();
+      await consumer[kRun](scope, connection);
+    };
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function compile(pattern: string, consumer: ConsumerClass<Kwargs>, params: Record<string, RegExp | undefined>): CompiledRoute {
+  if (!pattern.startsWith("/")) throw new TypeError(`route pattern must start with "/": ${pattern}`);
+  const names: string[] = [];
+  const source = pattern
+    .split(/(:[A-Za-z_][A-Za-z0-9_]*)/)
+    .map((part) => {
+      if (!part.startsWith(":")) return escape(part);
+      const name = part.slice(1);
+      if (names.includes(name)) throw new TypeError(`route ${pattern} captures ${name} twice`);
+      names.push(name);
+      const rule = params[name];
+      return rule ? `((?:${rule.source.replace(/^\^/, "").replace(/\$$/, "")}))` : "([^/]+)";
+    })
+    .join("");
+  for (const name of Object.keys(params)) {
+    if (!names.includes(name)) throw new TypeError(`route ${pattern} has no kwarg ${name}`);
+  }
+  return { pattern, regex: new RegExp(`^${source}$`), names, consumer };
+}

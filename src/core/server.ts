@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { CloseCode } from "./errors.js";
+import { Handshake, kChosenProtocol, type Connection } from "./handshake.js";
+import type { ChannelLayer } from "./layers/layer.js";
+import { silentLogger, type Logger } from "./logger.js";
+import type { Scope } from "./scope.js";
+
+/**
+ * A socket application: gets the scope and the pending connection, and either accepts
+ * it (usually through a consumer) or rejects it. Routers, middleware and consumers are
+ * all socket apps, so they nest: `originCheck(allowed)(router.app())`.
+ */
+export type SocketApp = (scope: Scope, connection: Connection) => Promise<void>;
+
+/** Options of {@link SocketServer}. */
+export interface SocketServerOptions {
+  /** The socket app every upgrade goes to (usually middleware around a router). */
+  app: SocketApp;
+  /** The channel layer consumers use; `null` disables channel names and groups. */
+  layer: ChannelLayer | null;
+  logger?: Logger;
+  /** Largest accepted frame in bytes; larger frames close the socket with 1009. Default 64 KiB. */
+  maxPayload?: number;
+  /** Milliseconds a consumer has to accept or refuse a handshake. Default 10 000. */
+  handshakeTimeout?: number;
+  /**
+   * Which upgrades this server takes when attached to an `http.Server`: by default all of
+   * them (unmatched paths get 404). Pass a predicate to leave other paths to other
+   * upgrade listeners of an existing app.
+   */
+  accepts?: (request: IncomingMessage) => boolean;
+}
+
+/**
+ * The protocol server's socket half: takes HTTP upgrade requests from any Node
+ * `http.Server` (Fastify's, Express's, a plain one) and runs them through a socket app.
+ *
+ * @example
+ * const sockets = new SocketServer({ app: router.app(), layer: new InMemoryChannelLayer() });
+ * sockets.attach(httpServer);
+ */
+export class SocketServer {
+  readonly layer: ChannelLayer | null;
+  readonly #app: SocketApp;
+  readonly #logger: Logger;
+  readonly #wss: WebSocketServer;
+  readonly #handshakeTimeout: number;
+  readonly #accepts: (request: IncomingMessage) => boolean;
+  readonly #open = new Set<WebSocket>();
+  readonly #pending = new Set<Handshake>();
+  readonly #attached = new Set<Server>();
+  #closing = false;
+
+  constructor(options: SocketServerOptions) {
+    const maxPayload = options.maxPayload ?? 64 * 1024;
+    if (!Number.isInteger(maxPayload) || maxPayload < 1) throw new TypeError("maxPayload must be a positive integer");
+    this.#app = options.app;
+    this.layer = options.layer;
+    this.#logger = options.logger ?? silentLogger;
+    this.#handshakeTimeout = options.handshakeTimeout ?? 10_000;
+    this.#accepts = options.accepts ?? (() => true);
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload,
+      handleProtocols: (_offered, request) =>
+        (request as IncomingMessage & { [kChosenProtocol]?: string })[kChosenProtocol] ?? false,
+    });
+  }
+
+  /** Open sockets right now. */
+  get connections(): number {
+    return this.#open.size;
+  }
+
+  /** Listens for upgrades on `server`. Returns `this`. */
+  attach(server: Server): this {
+    if (this.#attached.has(server)) return this;
+    this.#attached.add(server);
+    server.on("upgrade", this.#onUpgrade);
+    return this;
+  }
+
+  /** Stops listening for upgrades on `server`. */
+  detach(server: Server): void {
+    server.off("upgrade", this.#onUpgrade);
+    this.#attached.delete(server);
+  }
+
+  readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (!this.#accepts(request)) return;
+    void this.handleUpgrade(request, socket, head);
+  };
+
+  /** Runs one upgrade request through the socket app. */
+  async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", () => socket.destroy());
+    const handshake = new Handshake(
+      request,
+      socket,
+      head,
+      this.#wss,
+      this.layer,
+      this.#logger,
+      this.#handshakeTimeout,
+      (ws) => this.#track(ws),
+    );
+    if (this.#closing) {
+      handshake.reject(503, "server is shutting down");
+      return;
+    }
+    const scope = buildScope(request);
+    if (!scope) {
+      handshake.reject(400, "bad request path");
+      return;
+    }
+    this.#pending.add(handshake);
+    try {
+      await this.#app(scope, handshake);
+    } catch (error) {
+      this.#logger.error({ err: error, path: scope.path, connectionId: scope.connectionId }, "socket app failed");
+      handshake.reject(500);
+    } finally {
+      this.#pending.delete(handshake);
+    }
+  }
+
+  #track(ws: WebSocket): void {
+    this.#open.add(ws);
+    ws.once("close", () => this.#open.delete(ws));
+  }
+
+  /**
+   * Refuses new upgrades and closes every open socket with `code` (default 1001), waiting
+   * up to `timeoutMs` for their close handshakes before terminating the rest.
+   */
+  async close(code: number = CloseCode.GOING_AWAY, reason = "server closing", timeoutMs = 2000): Promise<void> {
+    this.#closing = true;
+    for (const server of this.#attached) this.detach(server);
+    for (const handshake of this.#pending) handshake.reject(503, "server is shutting down");
+    const closed = [...this.#open].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          ws.once("close", () => resolve());
+          ws.close(code, reason);
+        }),
+    );
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.all(closed), timer]);
+    for (const ws of this.#open) ws.terminate();
+    this.#wss.close();
+  }
+}
+
+/** Builds the scope of an upgrade request, or `null` when its path cannot be decoded. */
+function buildScope(request: IncomingMessage): Scope | null {
+  const raw = request.url ?? "/";
+  const q = raw.indexOf("?");
+  let path: string;
+  try {
+    path = decodeURIComponent(q === -1 ? raw : raw.slice(0, q));
+  } catch {
+    return null;
+  }
+  const queryString = q === -1 ? "" : raw.slice(q + 1);
+  const offered = request.headers["sec-websocket-protocol"];
+  return {
+    type: "websocket",
+    connectionId: randomUUID(),
+    path,
+    queryString,
+    query: new URLSearchParams(queryString),
+    headers: request.headers,
+    client: { address: request.socket.remoteAddress ?? "", port: request.socket.remotePort ?? 0 },
+    subprotocols: offered ? offered.split(",").map((p) => p.trim()).filter(Boolean) : [],
+    kwargs: {},
+    route: "",
+    user: null,
+    session: null,
+    state: {},
+  };
+}

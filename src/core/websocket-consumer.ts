@@ -1,0 +1,182 @@
+import type { WebSocket } from "ws";
+import { Consumer } from "./consumer.js";
+import { sealFromDispatch } from "./dispatch.js";
+import { CloseCode, SwitchboardError } from "./errors.js";
+import type { Connection } from "./handshake.js";
+import { assertGroupName } from "./layers/layer.js";
+import type { Kwargs, Scope } from "./scope.js";
+
+/** Starts a consumer on a connection; used by the router, not by applications. */
+export const kRun = Symbol("switchboard.run");
+/** Phantom marker tying a consumer class to the URL kwargs it needs. */
+declare const kKwargs: unique symbol;
+
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
+/**
+ * A WebSocket consumer, one instance per connection (Channels' `AsyncWebsocketConsumer`).
+ * Override {@link connect}, {@link receive} and {@link disconnect}; declare handlers for
+ * layer messages as methods (`chatMessage` handles `chat.message`); list `groups` to join
+ * them on connect and leave them on disconnect.
+ *
+ * @typeParam K - the URL kwargs the consumer reads from `scope.kwargs`.
+ * @example
+ * class Echo extends WebsocketConsumer {
+ *   override async receive(text: string | null) { if (text) this.send(text); }
+ * }
+ */
+export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
+  /** The connection's scope: path, kwargs, headers, query, client, user, session. */
+  scope!: Scope<K>;
+  /** Groups to join on connect and leave on disconnect; a subclass may use a getter. */
+  declare readonly groups?: readonly string[];
+  declare readonly [kKwargs]?: (kwargs: K) => void;
+
+  #connection: Connection | null = null;
+  #ws: WebSocket | null = null;
+  #joined: string[] = [];
+  #closed = false;
+
+  /** Called on the handshake. The default accepts; call {@link close} instead to refuse (HTTP 403). */
+  async connect(): Promise<void> {
+    await this.accept();
+  }
+
+  /** Called for each frame: `text` for a text frame, `bytes` for a binary one. */
+  async receive(_text: string | null, _bytes: Buffer | null): Promise<void> {}
+
+  /** Called once the socket has closed, with the close code. Groups are already left. */
+  async disconnect(_code: number): Promise<void> {}
+
+  /** Completes the handshake, answering with `subprotocol` when the client offered it. */
+  async accept(subprotocol?: string): Promise<void> {
+    const connection = this.#connection;
+    if (!connection) throw new Error("accept() called outside a connection");
+    if (subprotocol !== undefined && !this.scope.subprotocols.includes(subprotocol)) {
+      throw new TypeError(`subprotocol ${subprotocol} was not offered by the client`);
+    }
+    const ws = await connection.accept(subprotocol);
+    this.#ws = ws;
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.enqueue(() => this.receive(null, data));
+      else this.enqueue(() => this.receive(data.toString("utf8"), null));
+    });
+    ws.on("error", (error) => this.logger.debug({ err: error }, "socket error"));
+    ws.once("close", (code: number) => this.#onClose(code));
+    this.startPump();
+  }
+
+  /**
+   * Closes the socket with `code` (default 1000); before {@link accept} it refuses the
+   * handshake with HTTP 403 instead.
+   */
+  async close(code: number = CloseCode.NORMAL, reason?: string): Promise<void> {
+    const connection = this.#connection;
+    if (connection?.state === "pending") {
+      connection.reject(403, reason ?? "connection refused");
+      return;
+    }
+    const ws = this.#ws;
+    if (ws && ws.readyState === ws.OPEN) ws.close(code, reason);
+  }
+
+  /** Sends a text frame (string) or a binary frame (Buffer). A no-op once the socket is closing. */
+  send(data: string | Buffer, options: { binary?: boolean } = {}): void {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== 1) return;
+    ws.send(data, (options.binary ?? typeof data !== "string") ? BINARY : TEXT);
+  }
+
+  /** Whether the socket is open for sending. */
+  get isOpen(): boolean {
+    return this.#ws?.readyState === 1;
+  }
+
+  /** Bytes queued in the socket and not yet written to the peer. */
+  get bufferedAmount(): number {
+    return this.#ws?.bufferedAmount ?? 0;
+  }
+
+  protected override onDispatchError(error: unknown): void {
+    if (error instanceof SwitchboardError && error.code === "SB_ERR_NO_HANDLER") {
+      this.logger.warn({ err: error }, "no handler for layer message; closing the socket");
+    } else {
+      this.logger.error({ err: error }, "consumer failed; closing the socket");
+    }
+    const connection = this.#connection;
+    if (connection?.state === "pending") connection.reject(500);
+    else void this.close(CloseCode.SERVER_ERROR, "server error");
+  }
+
+  /** Binds the consumer to a connection and runs the handshake. */
+  async [kRun](scope: Scope<K>, connection: Connection): Promise<void> {
+    this.scope = scope;
+    this.#connection = connection;
+    this.channelLayer = connection.layer;
+    this.logger = connection.logger.child({ connectionId: scope.connectionId, route: scope.route });
+    const layer = this.channelLayer;
+    if (layer) {
+      this.channelName = await layer.newChannel();
+      for (const group of this.groups ?? []) {
+        assertGroupName(group);
+        await layer.groupAdd(group, this.channelName);
+        this.#joined.push(group);
+      }
+    }
+    try {
+      await this.connect();
+    } catch (error) {
+      this.onDispatchError(error);
+    }
+    if (connection.state === "rejected") await this.#leaveGroups();
+    else if (connection.state === "pending") {
+      // Still deciding (an async check in flight): leave groups if the handshake later fails.
+      void connection.settled.then((state) =>
+        state === "rejected" ? this.#leaveGroups() : undefined,
+      );
+    }
+  }
+
+  /** Joins `group` now and leaves it automatically on disconnect. */
+  async groupJoin(group: string): Promise<void> {
+    const layer = this.channelLayer;
+    if (!layer) throw new Error("no channel layer configured");
+    await layer.groupAdd(group, this.channelName);
+    if (!this.#joined.includes(group)) this.#joined.push(group);
+  }
+
+  /** Leaves `group` now. */
+  async groupLeave(group: string): Promise<void> {
+    const layer = this.channelLayer;
+    if (!layer) return;
+    this.#joined = this.#joined.filter((g) => g !== group);
+    await layer.groupDiscard(group, this.channelName);
+  }
+
+  #onClose(code: number): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.stopPump();
+    const leaving = this.#leaveGroups();
+    this.enqueue(async () => {
+      await leaving;
+      await this.disconnect(code);
+    });
+  }
+
+  async #leaveGroups(): Promise<void> {
+    const layer = this.channelLayer;
+    const groups = this.#joined;
+    this.#joined = [];
+    if (!layer) return;
+    await Promise.all(
+      groups.map((g) =>
+        layer.groupDiscard(g, this.channelName).catch((error: unknown) => {
+          this.logger.warn({ err: error, group: g }, "could not leave group");
+        }),
+      ),
+    );
+  }
+}
+sealFromDispatch(WebsocketConsumer);
