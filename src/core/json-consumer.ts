@@ -18,7 +18,7 @@ const encoded = new WeakMap<object, Buffer>();
  *
  * @example
  * class Chat extends JsonWebsocketConsumer<{ roomName: string }> {
- *   get groups() { return [`chat_${this.scope.kwargs.roomName}`]; }
+ *   override get groups() { return [`chat_${this.scope.kwargs.roomName}`]; }
  *   override async receiveJson(content: unknown) {
  *     await this.channelLayer!.groupSend(this.groups[0]!, { type: "chat.message", content });
  *   }

@@ -1,4 +1,4 @@
-import { pino } from "pino";
+import { pino, type Logger as PinoLogger } from "pino";
 
 /** The logging surface the core needs; a pino logger satisfies it. */
 export interface Logger {
@@ -10,9 +10,9 @@ export interface Logger {
 }
 
 /** A pino logger at `level` (default `info`); the server and CLI share it. */
-export function createLogger(level = "info"): Logger {
+export function createLogger(level = "info"): PinoLogger {
   return pino({ level, base: undefined, redact: ["req.headers.authorization", "req.headers.cookie", "token"] });
 }
 
 /** A logger that drops everything, for embedding and tests. */
-export const silentLogger: Logger = pino({ level: "silent" });
+export const silentLogger: PinoLogger = pino({ level: "silent" });

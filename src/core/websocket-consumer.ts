@@ -29,8 +29,13 @@ const BINARY = { binary: true } as const;
 export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   /** The connection's scope: path, kwargs, headers, query, client, user, session. */
   scope!: Scope<K>;
-  /** Groups to join on connect and leave on disconnect; a subclass may use a getter. */
-  declare readonly groups?: readonly string[];
+  /**
+   * Groups to join on connect and leave on disconnect. Override the getter; it may read
+   * `this.scope` (e.g. the room from the URL kwargs). Default: none.
+   */
+  get groups(): readonly string[] {
+    return [];
+  }
   declare readonly [kKwargs]?: (kwargs: K) => void;
 
   #connection: Connection | null = null;
@@ -118,7 +123,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
     const layer = this.channelLayer;
     if (layer) {
       this.channelName = await layer.newChannel();
-      for (const group of this.groups ?? []) {
+      for (const group of this.groups) {
         assertGroupName(group);
         await layer.groupAdd(group, this.channelName);
         this.#joined.push(group);

@@ -17,7 +17,7 @@ class Echo extends WebsocketConsumer {
 }
 
 class Room extends JsonWebsocketConsumer<{ name: string }> {
-  get groups(): string[] {
+  override get groups(): string[] {
     return [`room_${this.scope.kwargs.name}`];
   }
   override async receiveJson(content: unknown): Promise<void> {

@@ -1,0 +1,94 @@
+import { join } from "node:path";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Kysely } from "kysely";
+import type { Logger as PinoLogger } from "pino";
+import { chatApp } from "./apps/chat/index.js";
+import { MessageStore } from "./apps/chat/store.js";
+import { WEB_ROOT } from "./apps/chat/pages.js";
+import type { Config } from "./config.js";
+import {
+  SocketRouter,
+  SocketServer,
+  createLogger,
+  originCheck,
+  socketsPlugin,
+  stack,
+  type ChannelLayer,
+  type Logger,
+} from "./core/index.js";
+import { createLayer } from "./layer-factory.js";
+import { openDatabase } from "./storage/database.js";
+import { migrateToLatest } from "./storage/migrate.js";
+import type { Database } from "./storage/schema.js";
+
+/** The whole system, built from a config: what `serve`, the CLI and the tests run. */
+export interface App {
+  config: Config;
+  fastify: FastifyInstance;
+  sockets: SocketServer;
+  layer: ChannelLayer;
+  db: Kysely<Database>;
+  logger: Logger;
+  /** Listens on `config.host:config.port`; resolves with the base URL (`http://host:port`). */
+  listen(): Promise<string>;
+  /** Stops accepting, closes sockets with `code` (default 1001), the layer and the database. */
+  close(code?: number): Promise<void>;
+}
+
+/** Options of {@link buildApp}. */
+export interface BuildOptions {
+  logger?: PinoLogger;
+  /** Run migrations first (default true). */
+  migrate?: boolean;
+}
+
+/** Builds the app; `npm start` is `buildApp(loadConfig()).listen()`. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = openDatabase(config.databaseUrl);
+  if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
+  const layer = createLayer(config);
+
+  const chat = chatApp(new MessageStore(db), layer);
+  const router = new SocketRouter().include("", chat.sockets);
+  const sockets = new SocketServer({
+    app: stack(router.app(), originCheck({ allowed: config.allowedOrigins })),
+    layer,
+    logger,
+  });
+
+  // Fastify logs every request at info; keep that out of the log unless debugging.
+  const verbose = logger.level === "debug" || logger.level === "trace";
+  const httpLogger = verbose ? logger : logger.child({}, { level: logger.isLevelEnabled("warn") ? "warn" : logger.level });
+  const fastify = Fastify({ loggerInstance: httpLogger as FastifyBaseLogger });
+  await fastify.register(socketsPlugin(sockets));
+  await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });
+  await fastify.register(chat.http);
+  fastify.get("/healthz", async () => ({ status: "ok" }));
+
+  let closed = false;
+  return {
+    config,
+    fastify,
+    sockets,
+    layer,
+    db,
+    logger,
+    async listen() {
+      await fastify.listen({ host: config.host, port: config.port });
+      const address = fastify.server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      return `http://${host}:${port}`;
+    },
+    async close(code?: number) {
+      if (closed) return;
+      closed = true;
+      if (code !== undefined) await sockets.close(code, code === 1012 ? "service restart" : "server closing");
+      await fastify.close();
+      await layer.close();
+      await db.destroy();
+    },
+  };
+}

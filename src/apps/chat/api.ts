@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { SwitchboardError, errorFrame, type ChannelLayer } from "../../core/index.js";
+import { waitForLines } from "./long-poll.js";
+import { publishLine } from "./publish.js";
+import { isRoomName } from "./rooms.js";
+import type { MessageStore } from "./store.js";
+
+/** Longest long-poll wait, in seconds. */
+export const MAX_WAIT_SECONDS = 30;
+
+interface RoomParams {
+  room: string;
+}
+interface MessagesQuery {
+  after?: string;
+  wait?: string;
+  limit?: string;
+}
+
+/**
+ * The HTTP fallbacks for clients without WebSocket:
+ * - `GET /api/rooms/:room/messages` — the last 50 lines (or `limit`, max 500);
+ * - `GET ...?after=<id>` — lines after `id` (polling); add `&wait=<s>` (max 30) to wait for
+ *   the first one (long-polling; an empty list on timeout);
+ * - `POST /api/rooms/:room/messages` with `{"message": "..."}` — stored and broadcast to
+ *   socket clients too; answers 201 with the line.
+ */
+export function chatApi(store: MessageStore, layer: ChannelLayer) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get<{ Params: RoomParams; Querystring: MessagesQuery }>("/api/rooms/:room/messages", async (request, reply) => {
+      const { room } = request.params;
+      if (!isRoomName(room)) return notFound(reply);
+      const q = request.query;
+      const limit = intParam(q.limit, q.after === undefined ? 50 : 100, 1, 500);
+      const after = intParam(q.after, -1, 0, Number.MAX_SAFE_INTEGER);
+      const wait = intParam(q.wait, 0, 0, MAX_WAIT_SECONDS);
+      if (limit === null || after === null || wait === null) {
+        return reply.code(400).send(errorFrame("SB_ERR_INVALID_REQUEST", `limit 1–500, after ≥ 0, wait 0–${MAX_WAIT_SECONDS}`));
+      }
+      if (after < 0) return { messages: await store.latest(room, limit) };
+      const gone = new AbortController();
+      request.raw.once("close", () => gone.abort());
+      const messages = await waitForLines(store, layer, room, after, limit, wait * 1000, gone.signal);
+      return { messages };
+    });
+
+    app.post<{ Params: RoomParams }>(
+      "/api/rooms/:room/messages",
+      { bodyLimit: 16 * 1024 },
+      async (request, reply) => {
+        const { room } = request.params;
+        if (!isRoomName(room)) return notFound(reply);
+        const body = request.body as { message?: unknown } | null;
+        try {
+          const line = await publishLine(store, layer, room, "anonymous", body?.message);
+          return reply.code(201).send(line);
+        } catch (error) {
+          if (error instanceof SwitchboardError && error.frame) {
+            return reply.code(400).send(errorFrame(error.code, error.message));
+          }
+          throw error;
+        }
+      },
+    );
+  };
+}
+
+function notFound(reply: FastifyReply): FastifyReply {
+  return reply.code(404).send({ error: "not_found", detail: "room names are 1–80 of A–Z a–z 0–9 _ -" });
+}
+
+/** Parses an optional integer query parameter; `null` when present but invalid. */
+function intParam(value: string | undefined, fallback: number, min: number, max: number): number | null {
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d{1,16}$/.test(value)) return null;
+  const n = Number(value);
+  return n >= min && n <= max ? n : null;
+}

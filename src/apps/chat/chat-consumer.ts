@@ -1,0 +1,69 @@
+import { JsonWebsocketConsumer, SwitchboardError, errorFrame, type ConsumerClass, type LayerMessage } from "../../core/index.js";
+import { publishLine, type ChatMessageEvent } from "./publish.js";
+import { roomGroup } from "./rooms.js";
+import type { ChatLine, MessageStore } from "./store.js";
+
+/** Most lines one `history` request returns; the client asks again from the last id. */
+export const HISTORY_PAGE = 500;
+
+type RoomKwargs = { roomName: string };
+
+/**
+ * Builds the consumer of `/ws/chat/:roomName/`.
+ *
+ * Protocol (JSON text frames):
+ * - client → `{"message": "hi"}`: stored, then sent to every socket of the room as
+ *   `{"message": "hi", "id": 7, "user": "anonymous", "room": "lobby", "ts": 1700000000000}`.
+ * - client → `{"type": "history", "after": 7}`: the lines after id 7 (as above, up to 500),
+ *   then `{"type": "history.end", "after": 7, "lastId": 9, "complete": true}`.
+ * - bad input → error frame `{"error": "invalid_message" | "invalid_request" | "unknown_type" | "invalid_json", ...}`;
+ *   the socket stays open.
+ */
+export function chatConsumer(store: MessageStore): ConsumerClass<RoomKwargs> {
+  return class ChatConsumer extends JsonWebsocketConsumer<RoomKwargs> {
+    override get groups(): string[] {
+      return [roomGroup(this.scope.kwargs.roomName)];
+    }
+
+    override async receiveJson(content: unknown): Promise<void> {
+      if (content === null || typeof content !== "object" || Array.isArray(content)) {
+        this.sendJson(errorFrame("SB_ERR_INVALID_MESSAGE", 'send {"message": "..."}'));
+        return;
+      }
+      const frame = content as Record<string, unknown>;
+      if (frame.type === undefined) return this.#say(frame.message);
+      if (frame.type === "history") return this.#history(frame.after);
+      this.sendJson(errorFrame("SB_ERR_UNKNOWN_TYPE", String(frame.type).slice(0, 100)));
+    }
+
+    /** Layer event: one line for this room; the frozen line is serialized once for all sockets. */
+    async chatMessage(event: LayerMessage): Promise<void> {
+      this.sendJson((event as unknown as ChatMessageEvent).line);
+    }
+
+    async #say(message: unknown): Promise<void> {
+      const user = this.scope.user?.username ?? "anonymous";
+      try {
+        await publishLine(store, this.channelLayer!, this.scope.kwargs.roomName, user, message);
+      } catch (error) {
+        if (error instanceof SwitchboardError && error.frame) this.sendJson(errorFrame(error.code, error.message));
+        else throw error;
+      }
+    }
+
+    async #history(after: unknown): Promise<void> {
+      if (typeof after !== "number" || !Number.isSafeInteger(after) || after < 0) {
+        this.sendJson(errorFrame("SB_ERR_INVALID_REQUEST", "history needs a non-negative integer `after`"));
+        return;
+      }
+      const lines: ChatLine[] = await store.after(this.scope.kwargs.roomName, after, HISTORY_PAGE);
+      for (const line of lines) this.sendJson(line);
+      this.sendJson({
+        type: "history.end",
+        after,
+        lastId: lines.at(-1)?.id ?? after,
+        complete: lines.length < HISTORY_PAGE,
+      });
+    }
+  };
+}

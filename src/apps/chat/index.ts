@@ -1,0 +1,34 @@
+import type { FastifyInstance } from "fastify";
+import { SocketRouter, type ChannelLayer } from "../../core/index.js";
+import { chatApi } from "./api.js";
+import { chatConsumer } from "./chat-consumer.js";
+import { chatPages } from "./pages.js";
+import { ROOM_NAME, TEXT_GROUP_NAME } from "./rooms.js";
+import { MessageStore } from "./store.js";
+import { TextRoomConsumer } from "./text-room-consumer.js";
+
+/** The chat app: its socket routes and its HTTP plugin (pages + fallbacks). */
+export interface ChatApp {
+  sockets: SocketRouter;
+  http: (app: FastifyInstance) => Promise<void>;
+  store: MessageStore;
+}
+
+/** Builds the chat app on a store and a layer. */
+export function chatApp(store: MessageStore, layer: ChannelLayer): ChatApp {
+  const sockets = new SocketRouter()
+    .route("/ws/chat/:roomName/", chatConsumer(store), { params: { roomName: ROOM_NAME } })
+    .route("/room/:group/", TextRoomConsumer, { params: { group: TEXT_GROUP_NAME } });
+  const api = chatApi(store, layer);
+  const pages = chatPages();
+  return {
+    sockets,
+    store,
+    http: async (app) => {
+      await app.register(api);
+      await app.register(pages);
+    },
+  };
+}
+
+export { MessageStore } from "./store.js";

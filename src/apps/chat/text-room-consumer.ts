@@ -1,0 +1,35 @@
+import { CloseCode, WebsocketConsumer, type LayerMessage } from "../../core/index.js";
+
+/** The layer group of a plain-text room. */
+export function textGroup(group: string): string {
+  return `text_${group}`;
+}
+
+/**
+ * `/room/<group>/`: plain-text group chat for the simplest clients. Greets with a text
+ * frame, then every text frame a socket sends goes, as text, to every socket of the group
+ * (sender included). Binary frames close the socket with 1003 (unsupported data). Nothing
+ * is stored.
+ */
+export class TextRoomConsumer extends WebsocketConsumer<{ group: string }> {
+  override get groups(): string[] {
+    return [textGroup(this.scope.kwargs.group)];
+  }
+
+  override async connect(): Promise<void> {
+    await this.accept();
+    this.send(`Welcome to ${this.scope.kwargs.group}!`);
+  }
+
+  override async receive(text: string | null): Promise<void> {
+    if (text === null) {
+      await this.close(CloseCode.UNSUPPORTED_DATA, "text frames only");
+      return;
+    }
+    await this.channelLayer!.groupSend(this.groups[0]!, { type: "text.message", text });
+  }
+
+  async textMessage(event: LayerMessage): Promise<void> {
+    this.send(String(event.text));
+  }
+}

@@ -1,0 +1,19 @@
+import type { ParseArgsConfig } from "node:util";
+import { layerCheck } from "./layer-check.js";
+import { migrate } from "./migrate.js";
+import { serve } from "./serve.js";
+
+/** One CLI command. `run` resolves with the exit code (-1: keep running, e.g. `serve`). */
+export interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+/** Every command, by name. */
+export const commands: Record<string, Command> = {
+  serve,
+  migrate,
+  "layer-check": layerCheck,
+};

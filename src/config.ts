@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+
+/** The server's configuration, read from environment variables once at start. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<path>` (or `sqlite::memory:`). */
+  databaseUrl: string;
+  /** Unset: the in-memory channel layer. */
+  redisUrl: string | null;
+  /** Allowed socket Origins; empty means the server's own host only. */
+  allowedOrigins: string[];
+  secretKey: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** A configuration that cannot start the server; the message lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * Reads and validates the configuration from `env`. Throws {@link ConfigError} naming each
+ * bad variable. When `SECRET_KEY` is unset, a key is generated once and kept in
+ * `DATA_DIR/secret_key` (created with mode 0600).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const host = env.HOST?.trim() || "127.0.0.1";
+  const port = parsePort(env.PORT, problems);
+  const dataDir = resolve(env.DATA_DIR?.trim() || "./data");
+  const databaseUrl = env.DATABASE_URL?.trim() || `sqlite:${join(dataDir, "switchboard.sqlite")}`;
+  if (!/^sqlite:.+/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be sqlite:<path> (got ${JSON.stringify(databaseUrl)})`);
+  }
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL must start with redis:// or rediss:// (got ${JSON.stringify(redisUrl)})`);
+  }
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const origin of allowedOrigins) {
+    if (origin !== "*" && !/^([a-z][a-z0-9+.-]*:\/\/)?(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/.test(origin)) {
+      problems.push(`ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin, host or *.domain`);
+    }
+  }
+  const logLevel = (env.LOG_LEVEL?.trim() || "info") as Config["logLevel"];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got ${JSON.stringify(logLevel)})`);
+  const secretKey = env.SECRET_KEY ?? "";
+  if (env.SECRET_KEY !== undefined && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters");
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    allowedOrigins,
+    secretKey: secretKey || storedSecretKey(dataDir),
+    logLevel,
+  };
+}
+
+function parsePort(value: string | undefined, problems: string[]): number {
+  if (value === undefined || value.trim() === "") return 8000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`PORT must be an integer 0–65535 (got ${JSON.stringify(value)})`);
+    return 0;
+  }
+  return port;
+}
+
+/** The key kept in `dataDir/secret_key`, generated on first use. */
+function storedSecretKey(dataDir: string): string {
+  const file = join(dataDir, "secret_key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString("base64url");
+  writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
+  return key;
+}
+
+/** The SQLite file path of a `sqlite:` URL, resolved against the working directory. */
+export function sqlitePath(databaseUrl: string): string {
+  const path = databaseUrl.slice("sqlite:".length);
+  return path === ":memory:" || isAbsolute(path) ? path : resolve(path);
+}
