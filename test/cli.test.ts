@@ -1,0 +1,58 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const main = join(import.meta.dirname, "../src/cli/main.ts");
+const tsx = join(import.meta.dirname, "../node_modules/.bin/tsx");
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(tsx, [main, ...args], { env: { ...process.env, LOG_LEVEL: "silent", ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("switchboard CLI", () => {
+  it("layer-check round-trips a hello through the layer", async () => {
+    const r = await cli(["layer-check"], { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('{"type":"hello"}');
+  });
+
+  it("layer-check fails with a clear message when the configured layer is unavailable", async () => {
+    const r = await cli(["layer-check"], { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")), REDIS_URL: "redis://127.0.0.1:1/0" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("layer");
+  });
+
+  it("migrate applies migrations once", async () => {
+    const env = { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")) };
+    const first = await cli(["migrate"], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("applied: 0001-chat-messages");
+    expect((await cli(["migrate"], env)).stdout).toContain("no migrations to apply");
+  });
+
+  it("prints usage and exits 2 on an unknown command or option", async () => {
+    const unknown = await cli(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("usage: switchboard");
+    expect((await cli(["migrate", "--bogus"])).code).toBe(2);
+    const help = await cli(["serve", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: switchboard serve");
+  });
+
+  it("serve refuses a bad configuration with a clear message", async () => {
+    const r = await cli(["serve"], { PORT: "http" });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain("PORT must be an integer");
+  });
+});

@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+function dir(): string {
+  return mkdtempSync(join(tmpdir(), "sb-config-"));
+}
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    const dataDir = dir();
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8000,
+      dataDir,
+      databaseUrl: `sqlite:${join(dataDir, "switchboard.sqlite")}`,
+      redisUrl: null,
+      allowedOrigins: [],
+      logLevel: "info",
+    });
+  });
+
+  it("generates SECRET_KEY once, keeps it in DATA_DIR with mode 0600, and reuses it", () => {
+    const dataDir = dir();
+    const first = loadConfig({ DATA_DIR: dataDir }).secretKey;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(join(dataDir, "secret_key"), "utf8").trim()).toBe(first);
+    expect(statSync(join(dataDir, "secret_key")).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ DATA_DIR: dataDir }).secretKey).toBe(first);
+  });
+
+  it("parses ALLOWED_ORIGINS as a comma list", () => {
+    const config = loadConfig({ DATA_DIR: dir(), ALLOWED_ORIGINS: "https://a.example, b.example:8080 ,*.c.example" });
+    expect(config.allowedOrigins).toEqual(["https://a.example", "b.example:8080", "*.c.example"]);
+  });
+
+  it("names every bad variable in one clear error", () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: dir(), PORT: "99999", LOG_LEVEL: "loud", DATABASE_URL: "mysql://x", REDIS_URL: "http://x", SECRET_KEY: "short" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ["PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "SECRET_KEY"]) expect(message).toContain(name);
+  });
+});
