@@ -4,7 +4,7 @@ import type { ChannelLayer, LayerMessage } from "./layers/layer.js";
 import { silentLogger, type Logger } from "./logger.js";
 
 /** Above this many queued events a consumer stops pulling from the layer until it catches up. */
-const MAILBOX_HIGH_WATER = 64;
+export const MAILBOX_HIGH_WATER = 64;
 
 /**
  * The base of every consumer: a mailbox that runs one event at a time, in arrival order
@@ -24,7 +24,7 @@ export abstract class Consumer {
 
   readonly #mailbox: Array<() => unknown> = [];
   #draining = false;
-  #drained: (() => void) | null = null;
+  #drained: Array<() => void> = [];
   #pump: AbortController | null = null;
 
   /**
@@ -61,10 +61,19 @@ export abstract class Consumer {
       }
     } finally {
       this.#draining = false;
-      const drained = this.#drained;
-      this.#drained = null;
-      drained?.();
+      for (const resolve of this.#drained.splice(0)) resolve();
     }
+  }
+
+  /** Events queued and not yet handled. */
+  protected get backlog(): number {
+    return this.#mailbox.length;
+  }
+
+  /** Resolves once every queued event has been handled. */
+  protected whenDrained(): Promise<void> {
+    if (!this.#draining && this.#mailbox.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
   }
 
   /** Starts pulling this consumer's channel from the layer into the mailbox. */
@@ -87,9 +96,7 @@ export abstract class Consumer {
           continue;
         }
         this.enqueue(() => this.dispatch(message));
-        if (this.#mailbox.length > MAILBOX_HIGH_WATER) {
-          await new Promise<void>((resolve) => (this.#drained = resolve));
-        }
+        if (this.#mailbox.length > MAILBOX_HIGH_WATER) await this.whenDrained();
       }
     })();
   }

@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import { Consumer } from "./consumer.js";
+import { Consumer, MAILBOX_HIGH_WATER } from "./consumer.js";
 import { sealFromDispatch } from "./dispatch.js";
 import { CloseCode, SwitchboardError } from "./errors.js";
 import type { Connection } from "./handshake.js";
@@ -61,11 +61,24 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
     if (subprotocol !== undefined && !this.scope.subprotocols.includes(subprotocol)) {
       throw new TypeError(`subprotocol ${subprotocol} was not offered by the client`);
     }
-    const ws = await connection.accept(subprotocol);
+    let ws: WebSocket;
+    try {
+      ws = await connection.accept(subprotocol);
+    } catch {
+      // The peer left during the handshake: nothing to report, just clean up.
+      this.#onClose(1006);
+      return;
+    }
     this.#ws = ws;
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.enqueue(() => this.receive(null, data));
       else this.enqueue(() => this.receive(data.toString("utf8"), null));
+      // A client that sends faster than its handlers run is paused (TCP pushes back on it)
+      // instead of growing the mailbox without bound.
+      if (this.backlog > MAILBOX_HIGH_WATER && !ws.isPaused) {
+        ws.pause();
+        void this.whenDrained().then(() => ws.resume());
+      }
     });
     ws.on("error", (error) => this.logger.debug({ err: error }, "socket error"));
     ws.once("close", (code: number) => this.#onClose(code));

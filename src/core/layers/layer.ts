@@ -117,12 +117,32 @@ export function assertMessage(message: unknown): asserts message is LayerMessage
   }
 }
 
+/** Objects this module deep-froze itself: they are passed on without another copy. */
+const deepFrozen = new WeakSet<object>();
+
 /**
  * Deep-copies a JSON-compatible value and freezes the copy, so one copy can be shared
  * by every receiver of a group send. Rejects values JSON cannot carry (functions,
- * symbols, bigints, cycles) with `TypeError`.
+ * symbols, bigints, cycles) with `TypeError`. A value that is already such a copy is
+ * returned as it is.
  */
-export function frozenCopy<T>(value: T, depth = 0): T {
+export function frozenCopy<T>(value: T): T {
+  if (value !== null && typeof value === "object" && deepFrozen.has(value)) return value;
+  const copy = copyAndFreeze(value, 0);
+  if (copy !== null && typeof copy === "object") deepFrozen.add(copy);
+  return copy;
+}
+
+/** Freezes a value fresh from `JSON.parse` in place (no copy needed: nobody else holds it). */
+export function freezeParsed<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  for (const v of Object.values(value)) freezeParsed(v);
+  Object.freeze(value);
+  deepFrozen.add(value);
+  return value;
+}
+
+function copyAndFreeze<T>(value: T, depth: number): T {
   if (depth > 64) throw new TypeError("layer message is nested too deeply (or cyclic)");
   if (value === null || typeof value !== "object") {
     const t = typeof value;
@@ -132,7 +152,7 @@ export function frozenCopy<T>(value: T, depth = 0): T {
     return value;
   }
   if (Array.isArray(value)) {
-    const out = value.map((v) => frozenCopy(v, depth + 1));
+    const out = value.map((v) => copyAndFreeze(v, depth + 1));
     return Object.freeze(out) as T;
   }
   if (value instanceof Date) return value.toISOString() as T;
@@ -142,7 +162,7 @@ export function frozenCopy<T>(value: T, depth = 0): T {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = frozenCopy(v, depth + 1);
+    if (v !== undefined) out[key] = copyAndFreeze(v, depth + 1);
   }
   return Object.freeze(out) as T;
 }

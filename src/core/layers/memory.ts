@@ -14,6 +14,13 @@ import {
   type ReceiveOptions,
 } from "./layer.js";
 
+/**
+ * Hands an already-frozen message to a channel of this process without validating or
+ * copying it again; `at` is when it was sent. False when the channel is full. Used by
+ * layers that keep their process-local queues in memory (Redis).
+ */
+export const kDeliver = Symbol("switchboard.deliver");
+
 /** Options of {@link InMemoryChannelLayer}. */
 export interface InMemoryLayerOptions extends LayerOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. Default `Date.now`. */
@@ -200,6 +207,12 @@ export class InMemoryChannelLayer implements ChannelLayer {
     }
     this.#channels.clear();
     this.#groups.clear();
+  }
+
+  [kDeliver](channel: string, message: LayerMessage, at: number): boolean {
+    if (this.#closed) return false;
+    if (at < this.#clock() - this.#expiryMs) return true; // expired in transit: never delivered
+    return this.#deliver(channel, message, at);
   }
 
   /** Hands `message` to a waiting receiver or queues it; false when the channel is full. */

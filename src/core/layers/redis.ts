@@ -1,0 +1,365 @@
+import { randomBytes } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import { silentLogger, type Logger } from "../logger.js";
+import {
+  ChannelFull,
+  assertChannelName,
+  assertGroupName,
+  assertMessage,
+  capacityResolver,
+  freezeParsed,
+  frozenCopy,
+  resolveLayerOptions,
+  type ChannelLayer,
+  type LayerMessage,
+  type LayerOptions,
+  type LayerStats,
+  type ReceiveOptions,
+} from "./layer.js";
+import { InMemoryChannelLayer, kDeliver } from "./memory.js";
+import { ListReader } from "./redis-reader.js";
+import { GROUP_MEMBERS, GROUP_SEND, PUSH, hashName, nonLocalPart } from "./redis-scripts.js";
+import { PlainReceiver } from "./redis-plain-receive.js";
+
+/** Options of {@link RedisChannelLayer}. */
+export interface RedisLayerOptions extends LayerOptions {
+  /** Redis URLs (`redis://`, `rediss://` for TLS). Several hosts shard by the part of a name before `!`. */
+  hosts?: string[];
+  /** Key prefix, so several apps can share one Redis. Default `switchboard`. */
+  prefix?: string;
+  /** Entries one process's list holds (all its channels together) before group sends skip it. Default 10 000. */
+  processCapacity?: number;
+  logger?: Logger;
+}
+
+/** The scripted commands, as `defineCommand` adds them. */
+interface ScriptedRedis extends Redis {
+  sbPush(key: string, capacity: number, ttl: number, entry: string): Promise<number>;
+  sbGroupMembers(key: string, cutoff: number): Promise<string[]>;
+  sbGroupSend(key: string, ...args: Array<string | number>): Promise<number>;
+}
+
+interface Host {
+  cmd: ScriptedRedis;
+  reader: ListReader | null;
+  plain: PlainReceiver;
+}
+
+/**
+ * A channel layer on Redis, so several server processes act as one (channels_redis'
+ * design). Process-local channels (`specific.<process>!<n>`) share one Redis list per
+ * process; a group send writes one entry per receiving process naming all its members
+ * (one Lua call on a single host), and members in the sending process are served in
+ * process without touching Redis. Group memberships live in sorted sets scored by time,
+ * so they lapse after `groupExpiry`.
+ *
+ * When Redis is unreachable the layer keeps delivering between sockets of this process,
+ * logs the fault once, reconnects with backoff, and restores this process's group
+ * memberships when Redis returns.
+ *
+ * @example
+ * const layer = new RedisChannelLayer({ hosts: ["redis://127.0.0.1:6379/0"] });
+ */
+export class RedisChannelLayer implements ChannelLayer {
+  readonly #local: InMemoryChannelLayer;
+  readonly #hosts: Host[];
+  readonly #prefix: string;
+  readonly #nodeId = randomBytes(6).toString("hex");
+  readonly #ownParts = new Set<string>();
+  readonly #memberships = new Map<string, Set<string>>();
+  readonly #capacityOf: (channel: string) => number;
+  readonly #capacity: number;
+  readonly #processCapacity: number;
+  readonly #expiry: number;
+  readonly #groupExpiry: number;
+  readonly #logger: Logger;
+  #redisDropped = 0;
+  #counter = 0;
+  #healthy = true;
+  #closed = false;
+
+  constructor(options: RedisLayerOptions = {}) {
+    const resolved = resolveLayerOptions(options);
+    const hosts = options.hosts ?? ["redis://127.0.0.1:6379/0"];
+    if (hosts.length === 0) throw new TypeError("hosts must name at least one Redis URL");
+    for (const url of hosts) {
+      if (!/^rediss?:\/\//.test(url)) throw new TypeError(`Redis host must be a redis:// or rediss:// URL: ${url}`);
+    }
+    this.#prefix = options.prefix ?? "switchboard";
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(this.#prefix)) throw new TypeError("prefix must be 1–64 of A–Z a–z 0–9 . _ -");
+    this.#processCapacity = options.processCapacity ?? 10_000;
+    this.#expiry = resolved.expiry;
+    this.#groupExpiry = resolved.groupExpiry;
+    this.#capacityOf = capacityResolver(resolved.capacity, resolved.channelCapacity);
+    this.#capacity = resolved.capacity;
+    this.#logger = options.logger ?? silentLogger;
+    this.#local = new InMemoryChannelLayer(resolved);
+    this.#hosts = hosts.map((url) => this.#connect(url));
+  }
+
+  get stats(): LayerStats {
+    return { groupSendDropped: this.#local.stats.groupSendDropped + this.#redisDropped };
+  }
+
+  /** False while Redis is unreachable (local delivery still works). */
+  get healthy(): boolean {
+    return this.#healthy;
+  }
+
+  async send(channel: string, message: LayerMessage): Promise<void> {
+    this.#assertOpen();
+    assertChannelName(channel);
+    assertMessage(message);
+    const copy = frozenCopy(message);
+    const part = nonLocalPart(channel);
+    if (this.#ownParts.has(part)) {
+      if (!this.#local[kDeliver](channel, copy, Date.now())) throw new ChannelFull(channel);
+      return;
+    }
+    const local = part !== channel;
+    const entry = this.#entry(copy, local ? JSON.stringify([channel]) : "[]");
+    const capacity = local ? this.#processCapacity : this.#capacityOf(channel);
+    const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry);
+    if (pushed === 0) throw new ChannelFull(channel);
+  }
+
+  async receive(channel: string, options: ReceiveOptions = {}): Promise<LayerMessage> {
+    this.#assertOpen();
+    assertChannelName(channel);
+    const part = nonLocalPart(channel);
+    if (part !== channel) {
+      this.#own(part);
+      return this.#local.receive(channel, options);
+    }
+    return this.#hostFor(part).plain.receive(this.#key(part), options.signal);
+  }
+
+  async newChannel(prefix = "specific"): Promise<string> {
+    this.#assertOpen();
+    const name = `${prefix}.${this.#nodeId}!${(this.#counter++).toString(36)}`;
+    assertChannelName(name);
+    this.#own(nonLocalPart(name));
+    return name;
+  }
+
+  async groupAdd(group: string, channel: string): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertChannelName(channel);
+    const mine = this.#ownParts.has(nonLocalPart(channel));
+    if (mine) {
+      await this.#local.groupAdd(group, channel);
+      let members = this.#memberships.get(group);
+      if (!members) this.#memberships.set(group, (members = new Set()));
+      members.add(channel);
+    }
+    try {
+      await this.#groupHost(group).cmd.multi().zadd(this.#groupKey(group), Date.now(), channel).expire(this.#groupKey(group), this.#groupExpiry).exec();
+    } catch (error) {
+      // Our own channel stays a member locally and is re-added when Redis returns.
+      if (!mine) throw error;
+      this.#fault(error);
+    }
+  }
+
+  async groupDiscard(group: string, channel: string): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertChannelName(channel);
+    const members = this.#memberships.get(group);
+    if (members?.delete(channel)) {
+      if (members.size === 0) this.#memberships.delete(group);
+      await this.#local.groupDiscard(group, channel);
+    }
+    try {
+      await this.#groupHost(group).cmd.zrem(this.#groupKey(group), channel);
+    } catch (error) {
+      this.#fault(error);
+    }
+  }
+
+  async groupSend(group: string, message: LayerMessage): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertMessage(message);
+    const copy = frozenCopy(message);
+    // Members in this process first: no Redis round trip, and they keep working without Redis.
+    await this.#local.groupSend(group, copy);
+    const cutoff = Date.now() - this.#groupExpiry * 1000;
+    try {
+      if (this.#hosts.length === 1) {
+        const head = `{"t":${Date.now()},"m":${JSON.stringify(copy)},"c":`;
+        const args = [cutoff, `${this.#prefix}:ch:`, head, this.#ttl(), this.#processCapacity, this.#capacity, ...this.#ownParts];
+        this.#redisDropped += await this.#hosts[0]!.cmd.sbGroupSend(this.#groupKey(group), ...args);
+      } else {
+        await this.#groupSendSharded(group, copy, cutoff);
+      }
+    } catch (error) {
+      this.#fault(error);
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.#assertOpen();
+    await this.#local.flush();
+    this.#memberships.clear();
+    await Promise.all(
+      this.#hosts.map(async ({ cmd }) => {
+        let cursor = "0";
+        do {
+          const [next, keys] = await cmd.scan(cursor, "MATCH", `${this.#prefix}:*`, "COUNT", 500);
+          cursor = next;
+          if (keys.length > 0) await cmd.unlink(...keys);
+        } while (cursor !== "0");
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#local.close();
+    await Promise.all(
+      this.#hosts.map(async (host) => {
+        host.reader?.stop();
+        host.plain.close();
+        try {
+          await host.cmd.quit();
+        } catch {
+          host.cmd.disconnect();
+        }
+      }),
+    );
+  }
+
+  /** Multi-host group send: read members on the group's host, then one push per process on its host. */
+  async #groupSendSharded(group: string, copy: LayerMessage, cutoff: number): Promise<void> {
+    const members = await this.#groupHost(group).cmd.sbGroupMembers(this.#groupKey(group), cutoff);
+    const byPart = new Map<string, string[]>();
+    for (const channel of members) {
+      const part = nonLocalPart(channel);
+      if (this.#ownParts.has(part)) continue;
+      let list = byPart.get(part);
+      if (!list) byPart.set(part, (list = []));
+      if (part !== channel) list.push(channel);
+    }
+    const results = await Promise.all(
+      [...byPart].map(async ([part, channels]) => {
+        const local = channels.length > 0;
+        const entry = this.#entry(copy, local ? JSON.stringify(channels) : "[]");
+        const capacity = local ? this.#processCapacity : this.#capacityOf(part);
+        const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry);
+        return pushed === 0 ? Math.max(1, channels.length) : 0;
+      }),
+    );
+    this.#redisDropped += results.reduce((a, b) => a + b, 0);
+  }
+
+  /** Makes `part` (a name up to `!`) this process's: its list is read here and fanned out locally. */
+  #own(part: string): void {
+    if (this.#ownParts.has(part)) return;
+    this.#ownParts.add(part);
+    const host = this.#hostFor(part);
+    if (!host.reader) {
+      const conn = this.#extraConnection(host.cmd, { maxRetriesPerRequest: 0 });
+      host.reader = new ListReader({
+        conn,
+        wakeKey: `${this.#prefix}:wake:${this.#nodeId}`,
+        wake: (key) => host.cmd.multi().rpush(key, "1").expire(key, 60).exec(),
+        onEntry: (entry) => this.#onEntry(entry),
+        onError: (error) => this.#fault(error),
+        onRecover: () => undefined,
+      });
+    }
+    host.reader.add(this.#key(part));
+  }
+
+  /** One entry from this process's list: deliver its message to each local channel it names. */
+  #onEntry(raw: string): void {
+    let entry: { t: number; m: LayerMessage; c: string[] };
+    try {
+      entry = JSON.parse(raw) as { t: number; m: LayerMessage; c: string[] };
+    } catch {
+      this.#logger.warn({ entry: raw.slice(0, 200) }, "unreadable layer entry skipped");
+      return;
+    }
+    const message = freezeParsed(entry.m);
+    for (const channel of entry.c) {
+      if (!this.#local[kDeliver](channel, message, entry.t)) this.#redisDropped++;
+    }
+  }
+
+  #connect(url: string): Host {
+    const options: RedisOptions = {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(100 * 2 ** times, 5000),
+      enableOfflineQueue: true,
+      connectionName: `switchboard:${this.#nodeId}`,
+    };
+    const cmd = new Redis(url, options) as ScriptedRedis;
+    cmd.defineCommand("sbPush", { numberOfKeys: 1, lua: PUSH });
+    cmd.defineCommand("sbGroupMembers", { numberOfKeys: 1, lua: GROUP_MEMBERS });
+    cmd.defineCommand("sbGroupSend", { numberOfKeys: 1, lua: GROUP_SEND });
+    cmd.on("error", (error: unknown) => this.#fault(error));
+    cmd.on("ready", () => {
+      // Queue commands only until the first connection; afterwards fail fast while Redis is away.
+      cmd.options.enableOfflineQueue = false;
+      if (!this.#healthy) void this.#recover();
+    });
+    return { cmd, reader: null, plain: new PlainReceiver(() => this.#extraConnection(cmd), this.#expiry) };
+  }
+
+  /** Another connection to the same host (blocking pops need their own). */
+  #extraConnection(cmd: Redis, options: RedisOptions = {}): Redis {
+    const conn = new Redis({ ...cmd.options, enableOfflineQueue: true, ...options });
+    conn.on("error", (error: unknown) => this.#fault(error));
+    return conn;
+  }
+
+  /** Redis answered again: re-add this process's memberships. */
+  async #recover(): Promise<void> {
+    this.#healthy = true;
+    this.#logger.info({}, "channel layer: Redis reachable again; restoring group memberships");
+    for (const [group, channels] of this.#memberships) {
+      for (const channel of channels) {
+        await this.#groupHost(group).cmd.zadd(this.#groupKey(group), Date.now(), channel).catch((e: unknown) => this.#fault(e));
+      }
+    }
+  }
+
+  /** Logs the first failure of an outage once, not once per message. */
+  #fault(error: unknown): void {
+    if (this.#closed || !this.#healthy) return;
+    this.#healthy = false;
+    this.#logger.error({ err: error }, "channel layer: Redis unreachable; serving this process's sockets only, reconnecting");
+  }
+
+  #entry(copy: LayerMessage, channelsJson: string): string {
+    return `{"t":${Date.now()},"m":${JSON.stringify(copy)},"c":${channelsJson}}`;
+  }
+
+  #hostFor(part: string): Host {
+    return this.#hosts[this.#hosts.length === 1 ? 0 : hashName(part) % this.#hosts.length]!;
+  }
+
+  #groupHost(group: string): Host {
+    return this.#hostFor(group);
+  }
+
+  #key(part: string): string {
+    return `${this.#prefix}:ch:${part}`;
+  }
+
+  #groupKey(group: string): string {
+    return `${this.#prefix}:group:${group}`;
+  }
+
+  /** List keys live a little longer than their newest message may. */
+  #ttl(): number {
+    return Math.ceil(this.#expiry) + 1;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("channel layer closed");
+  }
+}
