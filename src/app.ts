@@ -48,7 +48,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.databaseUrl);
   if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
-  const layer = createLayer(config);
+  const layer = createLayer(config, logger);
 
   const chat = chatApp(new MessageStore(db), layer);
   const router = new SocketRouter().include("", chat.sockets);

@@ -42,8 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`DATABASE_URL must be sqlite:<path> (got ${JSON.stringify(databaseUrl)})`);
   }
   const redisUrl = env.REDIS_URL?.trim() || null;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
-    problems.push(`REDIS_URL must start with redis:// or rediss:// (got ${JSON.stringify(redisUrl)})`);
+  for (const url of redisUrl?.split(",").map((u) => u.trim()) ?? []) {
+    if (!/^rediss?:\/\/[^\s]+$/.test(url)) problems.push(`REDIS_URL must be redis:// or rediss:// URLs, comma-separated (got ${JSON.stringify(url)})`);
   }
   const allowedOrigins = (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
   for (const origin of allowedOrigins) {

@@ -1,14 +1,13 @@
 import type { Config } from "./config.js";
-import { InMemoryChannelLayer, type ChannelLayer } from "./core/index.js";
+import { InMemoryChannelLayer, RedisChannelLayer, type ChannelLayer, type Logger } from "./core/index.js";
 
 /**
- * The channel layer the configuration asks for: in memory when `REDIS_URL` is unset.
- * The Redis layer is not built yet; asking for it fails loudly instead of silently
- * running a single-node layer.
+ * The channel layer the configuration asks for: Redis when `REDIS_URL` is set (a comma
+ * list shards over several hosts), otherwise in memory (one process only).
  */
-export function createLayer(config: Config): ChannelLayer {
+export function createLayer(config: Config, logger?: Logger): ChannelLayer {
   if (config.redisUrl) {
-    throw new Error("REDIS_URL is set, but this version has no Redis channel layer yet; unset REDIS_URL to use the in-memory layer");
+    return new RedisChannelLayer({ hosts: config.redisUrl.split(",").map((u) => u.trim()), logger });
   }
   return new InMemoryChannelLayer();
 }

@@ -26,7 +26,7 @@ describe("switchboard CLI", () => {
     expect(r.stdout).toContain('{"type":"hello"}');
   });
 
-  it("layer-check fails with a clear message when the configured layer is unavailable", async () => {
+  it("layer-check fails with a clear message when Redis is unreachable", async () => {
     const r = await cli(["layer-check"], { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")), REDIS_URL: "redis://127.0.0.1:1/0" });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("layer");

@@ -5,6 +5,7 @@
 export type { ChannelLayer, LayerMessage, LayerOptions, LayerStats, ReceiveOptions } from "./layers/layer.js";
 export { ChannelFull, CHANNEL_NAME_RULE, GROUP_NAME_RULE, assertChannelName, assertGroupName } from "./layers/layer.js";
 export { InMemoryChannelLayer, type InMemoryLayerOptions } from "./layers/memory.js";
+export { RedisChannelLayer, type RedisLayerOptions } from "./layers/redis.js";
 export { Consumer } from "./consumer.js";
 export { WebsocketConsumer } from "./websocket-consumer.js";
 export { JsonWebsocketConsumer } from "./json-consumer.js";
