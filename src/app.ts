@@ -3,7 +3,7 @@ import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import type { Logger as PinoLogger } from "pino";
-import { chatApp } from "./apps/chat/index.js";
+import { MemoryPresenceStore, Presence, RedisPresenceStore, chatApp } from "./apps/chat/index.js";
 import { MessageStore } from "./apps/chat/store.js";
 import { WEB_ROOT } from "./apps/chat/pages.js";
 import type { Config } from "./config.js";
@@ -50,7 +50,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
   const layer = createLayer(config, logger);
 
-  const chat = chatApp(new MessageStore(db), layer);
+  const presenceStore = config.redisUrl ? new RedisPresenceStore(config.redisUrl.split(",")[0]!.trim()) : new MemoryPresenceStore();
+  const presence = new Presence(presenceStore, layer, { logger });
+  const chat = chatApp(new MessageStore(db), layer, presence);
   const router = new SocketRouter().include("", chat.sockets);
   const sockets = new SocketServer({
     app: stack(router.app(), originCheck({ allowed: config.allowedOrigins })),
@@ -87,6 +89,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed = true;
       if (code !== undefined) await sockets.close(code, code === 1012 ? "service restart" : "server closing");
       await fastify.close();
+      await presence.close();
       await layer.close();
       await db.destroy();
     },

@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import { layerCheck } from "./layer-check.js";
 import { migrate } from "./migrate.js";
+import { runworker } from "./runworker.js";
 import { serve } from "./serve.js";
 
 /** One CLI command. `run` resolves with the exit code (-1: keep running, e.g. `serve`). */
@@ -16,4 +17,5 @@ export const commands: Record<string, Command> = {
   serve,
   migrate,
   "layer-check": layerCheck,
+  runworker,
 };

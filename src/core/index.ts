@@ -9,6 +9,7 @@ export { RedisChannelLayer, type RedisLayerOptions } from "./layers/redis.js";
 export { Consumer } from "./consumer.js";
 export { WebsocketConsumer } from "./websocket-consumer.js";
 export { JsonWebsocketConsumer } from "./json-consumer.js";
+export { ChannelConsumer, ChannelNameRouter, Worker, type ChannelConsumerClass, type WorkerOptions } from "./worker.js";
 export { handlerName } from "./dispatch.js";
 export { SocketRouter, type ParamsOf, type ConsumerClass, type RouteOptions, type RouteMatch } from "./routing.js";
 export { SocketServer, type SocketApp, type SocketServerOptions } from "./server.js";

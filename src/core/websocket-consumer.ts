@@ -142,11 +142,17 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
         this.#joined.push(group);
       }
     }
-    try {
-      await this.connect();
-    } catch (error) {
-      this.onDispatchError(error);
-    }
+    // connect() runs in the mailbox like every other event: frames and layer messages that
+    // arrive after accept() wait until it returns.
+    await new Promise<void>((resolve) => {
+      this.enqueue(async () => {
+        try {
+          await this.connect();
+        } finally {
+          resolve();
+        }
+      });
+    });
     if (connection.state === "rejected") await this.#leaveGroups();
     else if (connection.state === "pending") {
       // Still deciding (an async check in flight): leave groups if the handshake later fails.

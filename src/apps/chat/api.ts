@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { SwitchboardError, errorFrame, type ChannelLayer } from "../../core/index.js";
 import { waitForLines } from "./long-poll.js";
+import type { Presence } from "./presence.js";
 import { publishLine } from "./publish.js";
 import { isRoomName } from "./rooms.js";
 import type { MessageStore } from "./store.js";
@@ -23,10 +24,17 @@ interface MessagesQuery {
  * - `GET ...?after=<id>` — lines after `id` (polling); add `&wait=<s>` (max 30) to wait for
  *   the first one (long-polling; an empty list on timeout);
  * - `POST /api/rooms/:room/messages` with `{"message": "..."}` — stored and broadcast to
- *   socket clients too; answers 201 with the line.
+ *   socket clients too; answers 201 with the line;
+ * - `GET /api/rooms/:room/presence` — `{"members": [{"id", "user"}...]}` across the cluster.
  */
-export function chatApi(store: MessageStore, layer: ChannelLayer) {
+export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Presence) {
   return async (app: FastifyInstance): Promise<void> => {
+    app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", async (request, reply) => {
+      const { room } = request.params;
+      if (!isRoomName(room)) return notFound(reply);
+      return { members: await presence.members(room) };
+    });
+
     app.get<{ Params: RoomParams; Querystring: MessagesQuery }>("/api/rooms/:room/messages", async (request, reply) => {
       const { room } = request.params;
       if (!isRoomName(room)) return notFound(reply);

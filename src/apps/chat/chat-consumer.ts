@@ -1,5 +1,6 @@
 import { JsonWebsocketConsumer, SwitchboardError, errorFrame, type ConsumerClass, type LayerMessage } from "../../core/index.js";
 import { publishLine, type ChatMessageEvent } from "./publish.js";
+import type { Presence } from "./presence.js";
 import { roomGroup } from "./rooms.js";
 import type { ChatLine, MessageStore } from "./store.js";
 
@@ -16,13 +17,26 @@ type RoomKwargs = { roomName: string };
  *   `{"message": "hi", "id": 7, "user": "anonymous", "room": "lobby", "ts": 1700000000000}`.
  * - client → `{"type": "history", "after": 7}`: the lines after id 7 (as above, up to 500),
  *   then `{"type": "history.end", "after": 7, "lastId": 9, "complete": true}`.
+ * - on connect the server sends `{"type": "presence", "members": [{"id", "user"}...]}`, then
+ *   `{"type": "presence.join", "member": {...}}` / `{"type": "presence.leave", "member": {"id"}}`.
  * - bad input → error frame `{"error": "invalid_message" | "invalid_request" | "unknown_type" | "invalid_json", ...}`;
  *   the socket stays open.
  */
-export function chatConsumer(store: MessageStore): ConsumerClass<RoomKwargs> {
+export function chatConsumer(store: MessageStore, presence: Presence): ConsumerClass<RoomKwargs> {
   return class ChatConsumer extends JsonWebsocketConsumer<RoomKwargs> {
     override get groups(): string[] {
       return [roomGroup(this.scope.kwargs.roomName)];
+    }
+
+    override async connect(): Promise<void> {
+      await this.accept();
+      const member = { id: this.scope.connectionId, user: this.scope.user?.username ?? "anonymous" };
+      const members = await presence.join(this.scope.kwargs.roomName, member);
+      this.sendJson({ type: "presence", members });
+    }
+
+    override async disconnect(): Promise<void> {
+      await presence.leave(this.scope.kwargs.roomName, this.scope.connectionId);
     }
 
     override async receiveJson(content: unknown): Promise<void> {
@@ -39,6 +53,15 @@ export function chatConsumer(store: MessageStore): ConsumerClass<RoomKwargs> {
     /** Layer event: one line for this room; the frozen line is serialized once for all sockets. */
     async chatMessage(event: LayerMessage): Promise<void> {
       this.sendJson((event as unknown as ChatMessageEvent).line);
+    }
+
+    /** Layer events: presence changes, forwarded as they are (`type` stays `presence.join`/`presence.leave`). */
+    async presenceJoin(event: LayerMessage): Promise<void> {
+      this.sendJson(event);
+    }
+
+    async presenceLeave(event: LayerMessage): Promise<void> {
+      this.sendJson(event);
     }
 
     async #say(message: unknown): Promise<void> {

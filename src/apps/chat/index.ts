@@ -3,6 +3,7 @@ import { SocketRouter, type ChannelLayer } from "../../core/index.js";
 import { chatApi } from "./api.js";
 import { chatConsumer } from "./chat-consumer.js";
 import { chatPages } from "./pages.js";
+import type { Presence } from "./presence.js";
 import { ROOM_NAME, TEXT_GROUP_NAME } from "./rooms.js";
 import { MessageStore } from "./store.js";
 import { TextRoomConsumer } from "./text-room-consumer.js";
@@ -12,18 +13,20 @@ export interface ChatApp {
   sockets: SocketRouter;
   http: (app: FastifyInstance) => Promise<void>;
   store: MessageStore;
+  presence: Presence;
 }
 
 /** Builds the chat app on a store and a layer. */
-export function chatApp(store: MessageStore, layer: ChannelLayer): ChatApp {
+export function chatApp(store: MessageStore, layer: ChannelLayer, presence: Presence): ChatApp {
   const sockets = new SocketRouter()
-    .route("/ws/chat/:roomName/", chatConsumer(store), { params: { roomName: ROOM_NAME } })
+    .route("/ws/chat/:roomName/", chatConsumer(store, presence), { params: { roomName: ROOM_NAME } })
     .route("/room/:group/", TextRoomConsumer, { params: { group: TEXT_GROUP_NAME } });
-  const api = chatApi(store, layer);
+  const api = chatApi(store, layer, presence);
   const pages = chatPages();
   return {
     sockets,
     store,
+    presence,
     http: async (app) => {
       await app.register(api);
       await app.register(pages);
@@ -32,3 +35,6 @@ export function chatApp(store: MessageStore, layer: ChannelLayer): ChatApp {
 }
 
 export { MessageStore } from "./store.js";
+export { Presence } from "./presence.js";
+export { MemoryPresenceStore, type PresenceStore, type PresenceMember } from "./presence-store.js";
+export { RedisPresenceStore } from "./presence-redis.js";

@@ -10,6 +10,10 @@ const errorBox = document.getElementById("chat-error");
 document.getElementById("room-title").textContent = room;
 document.title = `${room} — Switchboard chat`;
 
+const presenceList = document.getElementById("presence");
+const presenceCount = document.getElementById("presence-count");
+const members = new Map(); // connection id → user name
+
 let lastId = 0;
 let socket = null;
 let attempt = 0;
@@ -49,6 +53,29 @@ function render(line) {
   if (atBottom) log.scrollTop = log.scrollHeight;
 }
 
+function renderPresence() {
+  presenceList.replaceChildren(
+    ...[...members.values()].sort().map((user) => {
+      const item = document.createElement("li");
+      item.textContent = user;
+      return item;
+    }),
+  );
+  presenceCount.textContent = String(members.size);
+}
+
+function onPresence(data) {
+  if (data.type === "presence") {
+    members.clear();
+    for (const m of data.members ?? []) members.set(m.id, m.user);
+  } else if (data.type === "presence.join" && data.member) {
+    members.set(data.member.id, data.member.user);
+  } else if (data.type === "presence.leave" && data.member) {
+    members.delete(data.member.id);
+  }
+  renderPresence();
+}
+
 function flushResume() {
   const lines = resuming ?? [];
   resuming = null;
@@ -68,7 +95,8 @@ function onFrame(event) {
     if (!data.complete) requestHistory();
     return;
   }
-  if (typeof data.message !== "string") return; // other events (presence, …) are not lines
+  if (typeof data.type === "string" && data.type.startsWith("presence")) return onPresence(data);
+  if (typeof data.message !== "string") return; // other events are not lines
   if (resuming) resuming.push(data);
   else render(data);
 }
@@ -93,6 +121,8 @@ function connect() {
   ws.addEventListener("close", (event) => {
     if (socket !== ws) return;
     flushResume();
+    members.clear();
+    renderPresence();
     const delay = Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
     attempt += 1;
     setState("closed", `disconnected (${event.code}); retrying in ${Math.ceil(delay / 1000)} s`);

@@ -43,6 +43,8 @@ describe("polling and long-polling fallbacks", () => {
   it("POST stores and broadcasts to socket clients; GET after=<id> polls", async () => {
     const ws = new WebsocketCommunicator(server.wsUrl, "/ws/chat/poll/");
     await ws.connect();
+    await ws.receiveJson(); // presence list
+    await ws.receiveJson(); // own presence.join
     const res = await post("poll", { message: "from http" });
     expect(res.status).toBe(201);
     const line = (await res.json()) as Line;

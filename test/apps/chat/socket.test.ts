@@ -20,7 +20,20 @@ async function join(path: string, headers?: Record<string, string>): Promise<Web
   open.push(c);
   const result = await c.connect();
   if (!result.connected) throw new Error(`handshake refused: ${result.status}`);
+  if (path.startsWith("/ws/chat/")) {
+    // A chat socket first gets the member list, then its own presence.join.
+    expect(await c.receiveJson()).toMatchObject({ type: "presence" });
+    expect(await c.receiveJson()).toMatchObject({ type: "presence.join" });
+  }
   return c;
+}
+
+/** The next frame that is not a presence event. */
+async function next<T = Record<string, unknown>>(c: WebsocketCommunicator): Promise<T> {
+  for (;;) {
+    const frame = await c.receiveJson<{ type?: string }>();
+    if (!frame.type?.startsWith("presence")) return frame as T;
+  }
 }
 
 async function count(room: string): Promise<number> {
@@ -34,8 +47,8 @@ describe("chat over real sockets", () => {
     const b = await join("/ws/chat/lobby/");
     const other = await join("/ws/chat/other/");
     a.sendJson({ message: "hello" });
-    const seenA = await a.receiveJson<Record<string, unknown>>();
-    const seenB = await b.receiveJson<Record<string, unknown>>();
+    const seenA = await next(a);
+    const seenB = await next(b);
     expect(seenA).toMatchObject({ message: "hello", user: "anonymous", room: "lobby" });
     expect(typeof seenA.id).toBe("number");
     expect(typeof seenA.ts).toBe("number");
@@ -46,7 +59,7 @@ describe("chat over real sockets", () => {
   it("stores the line before broadcasting it", async () => {
     const a = await join("/ws/chat/stored/");
     a.sendJson({ message: "kept" });
-    const line = await a.receiveJson<{ id: number }>();
+    const line = await next<{ id: number }>(a);
     const res = await fetch(`${server.url}/api/rooms/stored/messages`);
     const { messages } = (await res.json()) as { messages: Array<{ id: number; message: string }> };
     expect(messages).toEqual([expect.objectContaining({ id: line.id, message: "kept" })]);
@@ -55,25 +68,25 @@ describe("chat over real sockets", () => {
   it("replays what a reconnecting client missed with history after=<id>", async () => {
     const a = await join("/ws/chat/replay/");
     a.sendJson({ message: "one" });
-    const first = await a.receiveJson<{ id: number }>();
+    const first = await next<{ id: number }>(a);
     await a.disconnect();
     const b = await join("/ws/chat/replay/");
     b.sendJson({ message: "two" });
     b.sendJson({ message: "three" });
-    await b.receiveJson();
-    await b.receiveJson();
+    await next(b);
+    await next(b);
     const c = await join("/ws/chat/replay/");
     c.sendJson({ type: "history", after: first.id });
-    expect(await c.receiveJson()).toMatchObject({ message: "two" });
-    expect(await c.receiveJson()).toMatchObject({ message: "three" });
-    expect(await c.receiveJson()).toMatchObject({ type: "history.end", after: first.id, complete: true });
+    expect(await next(c)).toMatchObject({ message: "two" });
+    expect(await next(c)).toMatchObject({ message: "three" });
+    expect(await next(c)).toMatchObject({ type: "history.end", after: first.id, complete: true });
   });
 
   it("answers bad history requests with an error frame", async () => {
     const a = await join("/ws/chat/badhistory/");
     for (const after of [-1, "3", 1.5, null]) {
       a.sendJson({ type: "history", after });
-      expect(await a.receiveJson()).toMatchObject({ error: "invalid_request" });
+      expect(await next(a)).toMatchObject({ error: "invalid_request" });
     }
   });
 
@@ -90,26 +103,26 @@ describe("chat over real sockets", () => {
     const a = await join("/ws/chat/badinput/");
     const before = await count("badinput");
     a.sendJson(frame);
-    expect(await a.receiveJson()).toMatchObject({ error: "invalid_message" });
+    expect(await next(a)).toMatchObject({ error: "invalid_message" });
     expect(await count("badinput")).toBe(before);
     a.sendJson({ message: "still open" });
-    expect(await a.receiveJson()).toMatchObject({ message: "still open" });
+    expect(await next(a)).toMatchObject({ message: "still open" });
   });
 
   it("accepts a message of exactly 4 KiB", async () => {
     const a = await join("/ws/chat/edge/");
     a.sendJson({ message: "x".repeat(4096) });
-    expect(((await a.receiveJson()) as { message: string }).message).toHaveLength(4096);
+    expect(((await next(a)) as { message: string }).message).toHaveLength(4096);
   });
 
   it("answers an unknown type and invalid JSON with error frames", async () => {
     const a = await join("/ws/chat/types/");
     a.sendJson({ type: "chat.message", line: { message: "forged" } });
-    expect(await a.receiveJson()).toMatchObject({ error: "unknown_type" });
+    expect(await next(a)).toMatchObject({ error: "unknown_type" });
     a.sendText("{oops");
-    expect(await a.receiveJson()).toMatchObject({ error: "invalid_json" });
+    expect(await next(a)).toMatchObject({ error: "invalid_json" });
     a.sendBytes(Buffer.from([0xff, 0x00]));
-    expect(await a.receiveJson()).toMatchObject({ error: "expected_text" });
+    expect(await next(a)).toMatchObject({ error: "expected_text" });
   });
 
   it("closes a socket that sends a frame over 64 KiB with 1009, and only that one", async () => {
@@ -118,7 +131,7 @@ describe("chat over real sockets", () => {
     a.sendText(JSON.stringify({ message: "x".repeat(70 * 1024) }));
     expect(await a.receiveClose()).toBe(1009);
     b.sendJson({ message: "fine" });
-    expect(await b.receiveJson()).toMatchObject({ message: "fine" });
+    expect(await next(b)).toMatchObject({ message: "fine" });
   });
 
   it.each(["/ws/chat/bad%20room/", "/ws/chat/" + "r".repeat(81) + "/", "/ws/chat/é/", "/ws/chat/a.b/", "/ws/chat//", "/ws/nope/"])(
