@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import type { Logger as PinoLogger } from "pino";
 import { MemoryPresenceStore, Presence, RedisPresenceStore, chatApp } from "./apps/chat/index.js";
 import { MessageStore } from "./apps/chat/store.js";
+import { workerRoutes } from "./apps/tasks/index.js";
 import { WEB_ROOT } from "./apps/chat/pages.js";
 import type { Config } from "./config.js";
 import {
@@ -14,6 +15,7 @@ import {
   originCheck,
   socketsPlugin,
   stack,
+  Worker,
   type ChannelLayer,
   type Logger,
 } from "./core/index.js";
@@ -67,7 +69,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await fastify.register(socketsPlugin(sockets));
   await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });
   await fastify.register(chat.http);
-  fastify.get("/healthz", async () => ({ status: "ok" }));
+  // Liveness: 200 while the process serves; "degraded" while the layer's Redis is away.
+  fastify.get("/healthz", async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));
+
+  // Workers named in WORKERS run in this process; an unknown channel refuses to start.
+  const worker = config.workers.length > 0 ? new Worker({ layer, router: workerRoutes(), channels: config.workers, logger }).start() : null;
 
   let closed = false;
   return {
@@ -89,6 +95,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed = true;
       if (code !== undefined) await sockets.close(code, code === 1012 ? "service restart" : "server closing");
       await fastify.close();
+      await worker?.stop();
       await presence.close();
       await layer.close();
       await db.destroy();

@@ -15,6 +15,8 @@ export interface Config {
   allowedOrigins: string[];
   secretKey: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Named channels whose workers run inside `serve` (`WORKERS=testing-print`). */
+  workers: string[];
 }
 
 /** A configuration that cannot start the server; the message lists every problem. */
@@ -53,6 +55,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const logLevel = (env.LOG_LEVEL?.trim() || "info") as Config["logLevel"];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got ${JSON.stringify(logLevel)})`);
+  const workers = (env.WORKERS ?? "").split(",").map((w) => w.trim()).filter(Boolean);
+  for (const w of workers) {
+    if (!/^[A-Za-z0-9._-]{1,99}$/.test(w)) problems.push(`WORKERS entry ${JSON.stringify(w)} is not a channel name`);
+  }
   const secretKey = env.SECRET_KEY ?? "";
   if (env.SECRET_KEY !== undefined && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -65,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins,
     secretKey: secretKey || storedSecretKey(dataDir),
     logLevel,
+    workers,
   };
 }
 
@@ -84,7 +91,13 @@ function storedSecretKey(dataDir: string): string {
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32).toString("base64url");
-  writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
+  try {
+    writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    // Another process (a second node on the same DATA_DIR) wrote it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readFileSync(file, "utf8").trim();
+    throw error;
+  }
   return key;
 }
 

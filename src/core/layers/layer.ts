@@ -41,6 +41,8 @@ export interface ChannelLayer {
   close(): Promise<void>;
   /** Counters for observability. */
   readonly stats: LayerStats;
+  /** False while a backing service (Redis) is unreachable; in-process layers are always healthy. */
+  readonly healthy: boolean;
 }
 
 /** A layer message: a plain, JSON-compatible object with a string `type`. */

@@ -78,6 +78,7 @@ class ChannelState {
  */
 export class InMemoryChannelLayer implements ChannelLayer {
   readonly stats: LayerStats = { groupSendDropped: 0 };
+  readonly healthy = true;
   readonly #channels = new Map<string, ChannelState>();
   readonly #groups = new Map<string, Map<string, number>>();
   readonly #expiryMs: number;

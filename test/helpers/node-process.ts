@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { freePort } from "./redis.js";
+
+const root = join(import.meta.dirname, "../..");
+
+/** A `switchboard serve` process on a loopback port. */
+export interface NodeProcess {
+  url: string;
+  wsUrl: string;
+  port: number;
+  child: ChildProcess;
+  /** Everything the process wrote, for assertions on logs. */
+  output(): string;
+  /** Sends `signal` and resolves with the exit code (SIGKILL after `timeoutMs`). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+/** Starts `switchboard serve` from the TypeScript sources with `env`, and waits until /healthz answers. */
+export async function startNode(env: Record<string, string>): Promise<NodeProcess> {
+  const port = await freePort();
+  // One process (not the tsx wrapper), so SIGKILL really kills the node.
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "serve"], {
+    cwd: root,
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}:\n${out}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`node did not start on ${port}:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    child,
+    output: () => out,
+    stop: (signal = "SIGTERM", timeoutMs = 10_000) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.once("exit", (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        child.kill(signal);
+      }),
+  };
+}
