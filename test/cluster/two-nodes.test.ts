@@ -14,6 +14,8 @@ async function chat(node: NodeProcess, room: string): Promise<WebsocketCommunica
   const c = new WebsocketCommunicator(node.wsUrl, `/ws/chat/${room}/`);
   const r = await c.connect();
   if (!r.connected) throw new Error(`refused: ${r.status}`);
+  // The member list arrives once the node has recorded this socket's presence.
+  expect(await c.receiveJson()).toMatchObject({ type: "presence" });
   return c;
 }
 
@@ -78,6 +80,25 @@ describe.skipIf(!redisBin.available)("two server processes on one Redis", () => 
     const { members } = (await res.json()) as { members: unknown[] };
     expect(members).toHaveLength(2);
   });
+
+  it("expires the members of a node that dies without saying goodbye within 30 s", async () => {
+    const c = await startNode({ REDIS_URL: redis.url, DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cluster-c-")) });
+    const watcher = await chat(a, "doomed");
+    open.push(watcher);
+    const victim = await chat(c, "doomed");
+    const members = async () => ((await (await fetch(`${a.url}/api/rooms/doomed/presence`)).json()) as { members: unknown[] }).members;
+    expect(await members()).toHaveLength(2);
+    const killedAt = Date.now();
+    await c.stop("SIGKILL");
+    await victim.disconnect();
+    // The watcher on node A is told the victim left, by a sweep on a surviving node.
+    for (;;) {
+      const frame = await watcher.receiveJson<{ type?: string }>(30_000);
+      if (frame.type === "presence.leave") break;
+    }
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    expect(await members()).toHaveLength(1);
+  }, 45_000);
 
   it("survives Redis dying mid-traffic and carries chat again once it returns", async () => {
     const onA = await chat(a, "outage");
