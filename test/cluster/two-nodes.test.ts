@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { WebsocketCommunicator } from "../../src/core/index.js";
 import { startNode, type NodeProcess } from "../helpers/node-process.js";
 import { startRedis, type RedisServer } from "../helpers/redis.js";
@@ -83,6 +83,7 @@ describe.skipIf(!redisBin.available)("two server processes on one Redis", () => 
 
   it("expires the members of a node that dies without saying goodbye within 30 s", async () => {
     const c = await startNode({ REDIS_URL: redis.url, DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cluster-c-")) });
+    onTestFinished(async () => void (await c.stop("SIGKILL")));
     const watcher = await chat(a, "doomed");
     open.push(watcher);
     const victim = await chat(c, "doomed");

@@ -16,6 +16,12 @@ export interface NodeProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
+/** Every node started by this test process; killed when it exits, so a failed test leaks none. */
+const started = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of started) child.kill("SIGKILL");
+});
+
 /** Starts `switchboard serve` from the TypeScript sources with `env`, and waits until /healthz answers. */
 export async function startNode(env: Record<string, string>): Promise<NodeProcess> {
   const port = await freePort();
@@ -25,6 +31,8 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  started.add(child);
+  child.once("exit", () => started.delete(child));
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
