@@ -4,6 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { findProgram } from "./helpers/programs.js";
+import { startRedis } from "./helpers/redis.js";
+
+const redisBin = findProgram("CLI on Redis", "redis-server", "redis-server");
 
 const run = promisify(execFile);
 const main = join(import.meta.dirname, "../src/cli/main.ts");
@@ -30,6 +34,26 @@ describe("switchboard CLI", () => {
     const r = await cli(["layer-check"], { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")), REDIS_URL: "redis://127.0.0.1:1/0" });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("layer");
+  });
+
+  it.skipIf(!redisBin.available)("layer-check round-trips through a real Redis", async () => {
+    const redis = await startRedis(redisBin.path);
+    try {
+      const r = await cli(["layer-check"], { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")), REDIS_URL: redis.url });
+      expect(r.stdout).toContain('redis layer OK: received {"type":"hello"}');
+      expect(r.code).toBe(0);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it("runworker refuses unknown or missing channels with usage and exit 2", async () => {
+    const none = await cli(["runworker"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("name at least one channel");
+    const unknown = await cli(["runworker", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("routed: testing-print");
   });
 
   it("migrate applies migrations once", async () => {
