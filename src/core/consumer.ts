@@ -84,15 +84,30 @@ export abstract class Consumer {
     this.#pump = controller;
     const { signal } = controller;
     const channel = this.channelName;
+    const options = { signal };
     void (async () => {
       while (!signal.aborted) {
         let message: LayerMessage;
         try {
-          message = await layer.receive(channel, { signal });
+          message = await layer.receive(channel, options);
         } catch (error) {
           if (signal.aborted) return;
           this.logger.warn({ err: error }, "layer receive failed; retrying");
           await new Promise((r) => setTimeout(r, 250));
+          continue;
+        }
+        if (!this.#draining && this.#mailbox.length === 0) {
+          // Fast path, the common case: nothing else queued, so handle it here, still one
+          // event at a time (frames arriving meanwhile queue behind it).
+          this.#draining = true;
+          try {
+            await this.dispatch(message);
+          } catch (error) {
+            await this.onDispatchError(error);
+          }
+          this.#draining = false;
+          if (this.#mailbox.length > 0) void this.#drain();
+          else for (const resolve of this.#drained.splice(0)) resolve();
           continue;
         }
         this.enqueue(() => this.dispatch(message));

@@ -30,6 +30,7 @@ export interface InMemoryLayerOptions extends LayerOptions {
 interface Waiter {
   resolve(message: LayerMessage): void;
   reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
 }
 
 interface Queued {
@@ -80,6 +81,8 @@ export class InMemoryChannelLayer implements ChannelLayer {
   readonly stats: LayerStats = { groupSendDropped: 0 };
   readonly healthy = true;
   readonly #channels = new Map<string, ChannelState>();
+  readonly #watched = new WeakSet<AbortSignal>();
+  readonly #sweeper: NodeJS.Timeout;
   readonly #groups = new Map<string, Map<string, number>>();
   readonly #expiryMs: number;
   readonly #groupExpiryMs: number;
@@ -95,6 +98,10 @@ export class InMemoryChannelLayer implements ChannelLayer {
     this.#groupExpiryMs = resolved.groupExpiry * 1000;
     this.#capacityOf = capacityResolver(resolved.capacity, resolved.channelCapacity);
     this.#clock = options.clock ?? Date.now;
+    // Channels nobody receives from (a closed socket's) would keep their last messages
+    // forever: drop queues whose messages have all expired.
+    this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#expiryMs, 60_000));
+    this.#sweeper.unref();
   }
 
   async send(channel: string, message: LayerMessage): Promise<void> {
@@ -106,42 +113,49 @@ export class InMemoryChannelLayer implements ChannelLayer {
 
   async receive(channel: string, options: ReceiveOptions = {}): Promise<LayerMessage> {
     this.#assertOpen();
-    assertChannelName(channel);
-    const { signal } = options;
-    signal?.throwIfAborted();
     let state = this.#channels.get(channel);
-    if (state) {
-      state.purge(this.#clock() - this.#expiryMs);
-      const item = state.shift();
-      if (item) {
-        this.#collect(channel, state);
-        return item.message;
-      }
-    } else {
+    if (!state) {
+      assertChannelName(channel);
       state = new ChannelState();
       this.#channels.set(channel, state);
     }
+    const { signal } = options;
+    if (signal?.aborted) throw signal.reason;
+    if (state.size > 0) {
+      state.purge(this.#clock() - this.#expiryMs);
+      const item = state.shift();
+      if (item) return item.message;
+    }
     const ch = state;
     return new Promise<LayerMessage>((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = ch.waiters.indexOf(waiter);
-        if (i >= 0) ch.waiters.splice(i, 1);
-        this.#collect(channel, ch);
-        reject(signal!.reason);
-      };
-      const waiter: Waiter = {
-        resolve: (m) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(m);
-        },
-        reject: (e) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(e);
-        },
-      };
-      ch.waiters.push(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      ch.waiters.push({ resolve, reject, signal });
+      if (signal) this.#watch(signal);
     });
+  }
+
+  /**
+   * One `abort` listener per signal, however many receives it guards: a consumer's pump
+   * reuses one signal for every receive, and adding and removing a listener (or a set
+   * entry) per message would cost more than the delivery itself. An abort is rare (a
+   * socket closing), so it finds its waiters by scanning.
+   */
+  #watch(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const [name, state] of this.#channels) {
+          if (state.waiters.length === 0) continue;
+          const cancelled = state.waiters.filter((w) => w.signal === signal);
+          if (cancelled.length === 0) continue;
+          state.waiters = state.waiters.filter((w) => w.signal !== signal);
+          this.#collect(name, state);
+          for (const w of cancelled) w.reject(signal.reason);
+        }
+      },
+      { once: true },
+    );
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
@@ -180,13 +194,10 @@ export class InMemoryChannelLayer implements ChannelLayer {
     const copy = frozenCopy(message);
     const now = this.#clock();
     const lapsed = now - this.#groupExpiryMs;
-    for (const [channel, addedAt] of members) {
-      if (addedAt < lapsed) {
-        members.delete(channel);
-        continue;
-      }
-      if (!this.#deliver(channel, copy, now)) this.stats.groupSendDropped++;
-    }
+    members.forEach((addedAt, channel) => {
+      if (addedAt < lapsed) members.delete(channel);
+      else if (!this.#deliver(channel, copy, now)) this.stats.groupSendDropped++;
+    });
     if (members.size === 0) this.#groups.delete(group);
   }
 
@@ -202,6 +213,7 @@ export class InMemoryChannelLayer implements ChannelLayer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#sweeper);
     const error = new Error("channel layer closed");
     for (const state of this.#channels.values()) {
       for (const waiter of state.waiters.splice(0)) waiter.reject(error);
@@ -222,7 +234,6 @@ export class InMemoryChannelLayer implements ChannelLayer {
     if (state) {
       const waiter = state.waiters.shift();
       if (waiter) {
-        if (state.waiters.length === 0 && state.size === 0) this.#channels.delete(channel);
         waiter.resolve(message);
         return true;
       }
@@ -234,6 +245,15 @@ export class InMemoryChannelLayer implements ChannelLayer {
     }
     state.queue.push({ message, at: now });
     return true;
+  }
+
+  #sweep(): void {
+    const oldest = this.#clock() - this.#expiryMs;
+    for (const [name, state] of this.#channels) {
+      if (state.waiters.length > 0) continue;
+      state.purge(oldest);
+      this.#collect(name, state);
+    }
   }
 
   /** Forgets a channel with nothing queued and nobody waiting. */
