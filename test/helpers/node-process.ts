@@ -59,7 +59,7 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
     output: () => out,
     stop: (signal = "SIGTERM", timeoutMs = 10_000) =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
         child.once("exit", (code) => {
           clearTimeout(timer);
