@@ -1,10 +1,12 @@
 import { findHandler, sealFromDispatch } from "./dispatch.js";
 import { SwitchboardError } from "./errors.js";
-import type { ChannelLayer, LayerMessage } from "./layers/layer.js";
+import { kListen, type ChannelLayer, type LayerMessage, type Listenable, type ListenHandle } from "./layers/layer.js";
 import { silentLogger, type Logger } from "./logger.js";
 
-/** Above this many queued events a consumer stops pulling from the layer until it catches up. */
+/** Above this many queued events a consumer stops taking layer messages until it catches up. */
 export const MAILBOX_HIGH_WATER = 64;
+
+type Task = () => unknown;
 
 /**
  * The base of every consumer: a mailbox that runs one event at a time, in arrival order
@@ -22,19 +24,23 @@ export abstract class Consumer {
   /** Logger bound to this connection. */
   logger: Logger = silentLogger;
 
-  readonly #mailbox: Array<() => unknown> = [];
+  readonly #mailbox: Task[] = [];
   #draining = false;
   #drained: Array<() => void> = [];
   #pump: AbortController | null = null;
+  #listen: ListenHandle | null = null;
+  /** True while the layer holds this channel's messages because the mailbox is full. */
+  #paused = false;
 
   /**
-   * Routes a layer message to its handler. A message with no handler is a programming
-   * error: it is logged and {@link onDispatchError} decides (sockets close with 1011).
+   * Routes a layer message to its handler and returns what the handler returns (a promise
+   * for async handlers). A message with no handler is a programming error: it throws, is
+   * logged, and {@link onDispatchError} decides (sockets close with 1011).
    */
-  async dispatch(message: LayerMessage): Promise<void> {
+  dispatch(message: LayerMessage): unknown {
     const handler = findHandler(this, message.type);
     if (!handler) throw new SwitchboardError("SB_ERR_NO_HANDLER", JSON.stringify(message.type).slice(0, 120));
-    await handler.call(this, message);
+    return handler.call(this, message);
   }
 
   /** Called when a handler throws; the default logs. Socket consumers close with 1011. */
@@ -43,26 +49,9 @@ export abstract class Consumer {
   }
 
   /** Queues `task` behind every earlier event of this consumer. */
-  protected enqueue(task: () => unknown): void {
+  protected enqueue(task: Task): void {
     this.#mailbox.push(task);
     if (!this.#draining) void this.#drain();
-  }
-
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      let task: (() => unknown) | undefined;
-      while ((task = this.#mailbox.shift())) {
-        try {
-          await task();
-        } catch (error) {
-          await this.onDispatchError(error);
-        }
-      }
-    } finally {
-      this.#draining = false;
-      for (const resolve of this.#drained.splice(0)) resolve();
-    }
   }
 
   /** Events queued and not yet handled. */
@@ -76,10 +65,100 @@ export abstract class Consumer {
     return new Promise((resolve) => this.#drained.push(resolve));
   }
 
-  /** Starts pulling this consumer's channel from the layer into the mailbox. */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    let task: Task | undefined;
+    while ((task = this.#mailbox.shift())) {
+      try {
+        await task();
+      } catch (error) {
+        await this.onDispatchError(error);
+      }
+      this.#refill();
+    }
+    this.#idle();
+  }
+
+  #idle(): void {
+    this.#draining = false;
+    if (this.#mailbox.length > 0) {
+      void this.#drain();
+      return;
+    }
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  /**
+   * The layer offers one message for this consumer's channel. Taken at once when nothing
+   * else is queued (the common case: no promise, no queueing); queued behind other events
+   * otherwise; refused while the mailbox is full, so the layer keeps it (and applies the
+   * channel's capacity) until {@link #refill} takes it back.
+   */
+  #offer(message: LayerMessage): boolean {
+    if (this.#paused || this.#mailbox.length >= MAILBOX_HIGH_WATER) {
+      this.#paused = true;
+      return false;
+    }
+    if (this.#draining) {
+      this.#mailbox.push(() => this.dispatch(message));
+      return true;
+    }
+    this.#draining = true;
+    let result: unknown;
+    try {
+      result = this.dispatch(message);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        () => this.#idle(),
+        async (error: unknown) => {
+          await this.onDispatchError(error);
+          this.#idle();
+        },
+      );
+    } else {
+      this.#idle();
+    }
+    return true;
+  }
+
+  /** After a pause, takes back what the layer held, oldest first, while there is room. */
+  #refill(): void {
+    const handle = this.#listen;
+    if (!this.#paused || !handle) return;
+    while (this.#mailbox.length < MAILBOX_HIGH_WATER) {
+      const message = handle.take();
+      if (message === undefined) {
+        this.#paused = false;
+        return;
+      }
+      this.#mailbox.push(() => this.dispatch(message));
+    }
+  }
+
+  /** Starts taking this consumer's channel from the layer into the mailbox. */
   protected startPump(): void {
     const layer = this.channelLayer;
-    if (!layer || !this.channelName || this.#pump) return;
+    if (!layer || !this.channelName || this.#pump || this.#listen) return;
+    const listenable = layer as Partial<Listenable>;
+    const handle = listenable[kListen]?.call(layer, this.channelName, (m) => this.#offer(m)) ?? null;
+    if (handle) {
+      this.#listen = handle;
+      // Messages sent before the listener was there are queued: take them now.
+      this.#paused = true;
+      if (!this.#draining) {
+        this.#refill();
+        if (this.#mailbox.length > 0) void this.#drain();
+      }
+      return;
+    }
+    this.#receiveLoop(layer);
+  }
+
+  /** The general path, for layers without {@link kListen}: one `receive` at a time. */
+  #receiveLoop(layer: ChannelLayer): void {
     const controller = new AbortController();
     this.#pump = controller;
     const { signal } = controller;
@@ -96,30 +175,18 @@ export abstract class Consumer {
           await new Promise((r) => setTimeout(r, 250));
           continue;
         }
-        if (!this.#draining && this.#mailbox.length === 0) {
-          // Fast path, the common case: nothing else queued, so handle it here, still one
-          // event at a time (frames arriving meanwhile queue behind it).
-          this.#draining = true;
-          try {
-            await this.dispatch(message);
-          } catch (error) {
-            await this.onDispatchError(error);
-          }
-          this.#draining = false;
-          if (this.#mailbox.length > 0) void this.#drain();
-          else for (const resolve of this.#drained.splice(0)) resolve();
-          continue;
-        }
         this.enqueue(() => this.dispatch(message));
         if (this.#mailbox.length > MAILBOX_HIGH_WATER) await this.whenDrained();
       }
     })();
   }
 
-  /** Stops pulling from the layer; a message not yet received stays on the channel. */
+  /** Stops taking from the layer; a message not yet taken stays on the channel. */
   protected stopPump(): void {
     this.#pump?.abort();
     this.#pump = null;
+    this.#listen?.stop();
+    this.#listen = null;
   }
 }
 sealFromDispatch(Consumer);

@@ -32,6 +32,18 @@ class Room extends JsonWebsocketConsumer<{ name: string }> {
   }
 }
 
+/** Handles `slow.item` only when released, and reports each one in order. */
+class Slow extends JsonWebsocketConsumer {
+  static gate: Promise<void> = Promise.resolve();
+  override async receiveJson(): Promise<void> {
+    this.sendJson({ channelName: this.channelName });
+  }
+  async slowItem(event: LayerMessage): Promise<void> {
+    await Slow.gate;
+    this.sendJson({ n: event.n });
+  }
+}
+
 class Refuser extends WebsocketConsumer {
   override async connect(): Promise<void> {
     await this.close();
@@ -45,7 +57,8 @@ function communicator(path: string, options: { headers?: Record<string, string>;
   const router = new SocketRouter()
     .route("/echo/", Echo)
     .route("/room/:name/", Room, { params: { name: /[a-z]{1,10}/ } })
-    .route("/refuse/", Refuser);
+    .route("/refuse/", Refuser)
+    .route("/slow/", Slow);
   const c = new WebsocketCommunicator(router.app(), path, { layer, ...options });
   open.push(c);
   return c;
@@ -150,6 +163,32 @@ describe("consumers and routing", () => {
     expect(channelName).toContain("!");
     await layer.send(channelName, { type: "whoami" });
     expect(await c.receiveJson()).toEqual({ kwargs: { name: "xyz" } });
+  });
+
+  it("holds layer messages in the channel while a busy consumer catches up, in order, within capacity", async () => {
+    layer = new InMemoryChannelLayer({ capacity: 100 });
+    const c = communicator("/slow/");
+    await c.connect();
+    c.sendJson("who");
+    const { channelName } = await c.receiveJson<{ channelName: string }>();
+    let release!: () => void;
+    Slow.gate = new Promise((r) => (release = r));
+    // 1 in the handler + 64 in the mailbox + 100 held by the layer; the rest is refused.
+    let refused = 0;
+    for (let n = 0; n < 200; n++) {
+      try {
+        await layer.send(channelName, { type: "slow.item", n });
+      } catch {
+        refused++;
+      }
+    }
+    expect(refused).toBe(200 - 1 - 64 - 100);
+    release();
+    for (let n = 0; n < 165; n++) expect(await c.receiveJson()).toEqual({ n });
+    expect(await c.receiveNothing(100)).toBe(true);
+    // Back to the fast path afterwards.
+    await layer.send(channelName, { type: "slow.item", n: 999 });
+    expect(await c.receiveJson()).toEqual({ n: 999 });
   });
 
   it("joins declared groups on connect and leaves them on disconnect", async () => {

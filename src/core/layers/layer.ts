@@ -206,3 +206,26 @@ export function resolveLayerOptions(options: LayerOptions): Required<LayerOption
   }
   return { capacity, expiry, groupExpiry, channelCapacity: options.channelCapacity ?? {} };
 }
+
+/** A consumer's synchronous hook on its own channel; false refuses (the layer then queues). */
+export type ChannelListener = (message: LayerMessage) => boolean;
+
+/** What {@link kListen} returns: pull what queued while the listener refused, or stop. */
+export interface ListenHandle {
+  /** The oldest queued, unexpired message, or undefined. */
+  take(): LayerMessage | undefined;
+  stop(): void;
+}
+
+/**
+ * Internal fast path between the core's consumers and layers that hold a channel's queue
+ * in this process: each message sent to the channel is handed to the listener at once,
+ * with no promise per message. A layer that cannot (a plain channel on Redis) returns
+ * null and the consumer falls back to `receive`. Not part of the public contract.
+ */
+export const kListen = Symbol("switchboard.listen");
+
+/** A layer offering {@link kListen}. */
+export interface Listenable {
+  [kListen](channel: string, listener: ChannelListener): ListenHandle | null;
+}

@@ -7,8 +7,12 @@ import {
   capacityResolver,
   frozenCopy,
   resolveLayerOptions,
+  kListen,
   type ChannelLayer,
+  type ChannelListener,
   type LayerMessage,
+  type ListenHandle,
+  type Listenable,
   type LayerOptions,
   type LayerStats,
   type ReceiveOptions,
@@ -43,6 +47,7 @@ class ChannelState {
   queue: Queued[] = [];
   head = 0;
   waiters: Waiter[] = [];
+  listener: ChannelListener | null = null;
 
   get size(): number {
     return this.queue.length - this.head;
@@ -77,7 +82,7 @@ class ChannelState {
  * await layer.groupSend("lobby", { type: "chat.message", text: "hi" });
  * await layer.receive(ch); // { type: "chat.message", text: "hi" }
  */
-export class InMemoryChannelLayer implements ChannelLayer {
+export class InMemoryChannelLayer implements ChannelLayer, Listenable {
   readonly stats: LayerStats = { groupSendDropped: 0 };
   readonly healthy = true;
   readonly #channels = new Map<string, ChannelState>();
@@ -222,6 +227,28 @@ export class InMemoryChannelLayer implements ChannelLayer {
     this.#groups.clear();
   }
 
+  [kListen](channel: string, listener: ChannelListener): ListenHandle {
+    this.#assertOpen();
+    let state = this.#channels.get(channel);
+    if (!state) {
+      assertChannelName(channel);
+      state = new ChannelState();
+      this.#channels.set(channel, state);
+    }
+    const ch = state;
+    ch.listener = listener;
+    return {
+      take: () => {
+        ch.purge(this.#clock() - this.#expiryMs);
+        return ch.shift()?.message;
+      },
+      stop: () => {
+        if (ch.listener === listener) ch.listener = null;
+        this.#collect(channel, ch);
+      },
+    };
+  }
+
   [kDeliver](channel: string, message: LayerMessage, at: number): boolean {
     if (this.#closed) return false;
     if (at < this.#clock() - this.#expiryMs) return true; // expired in transit: never delivered
@@ -232,6 +259,8 @@ export class InMemoryChannelLayer implements ChannelLayer {
   #deliver(channel: string, message: LayerMessage, now: number): boolean {
     let state = this.#channels.get(channel);
     if (state) {
+      // A listening consumer takes it at once, unless older messages are still queued.
+      if (state.listener !== null && state.queue.length === state.head && state.listener(message)) return true;
       const waiter = state.waiters.shift();
       if (waiter) {
         waiter.resolve(message);
@@ -250,7 +279,7 @@ export class InMemoryChannelLayer implements ChannelLayer {
   #sweep(): void {
     const oldest = this.#clock() - this.#expiryMs;
     for (const [name, state] of this.#channels) {
-      if (state.waiters.length > 0) continue;
+      if (state.waiters.length > 0 || state.listener !== null) continue;
       state.purge(oldest);
       this.#collect(name, state);
     }
@@ -258,7 +287,7 @@ export class InMemoryChannelLayer implements ChannelLayer {
 
   /** Forgets a channel with nothing queued and nobody waiting. */
   #collect(channel: string, state: ChannelState): void {
-    if (state.size === 0 && state.waiters.length === 0) this.#channels.delete(channel);
+    if (state.size === 0 && state.waiters.length === 0 && state.listener === null) this.#channels.delete(channel);
   }
 
   #assertOpen(): void {

@@ -10,8 +10,12 @@ import {
   freezeParsed,
   frozenCopy,
   resolveLayerOptions,
+  kListen,
   type ChannelLayer,
+  type ChannelListener,
   type LayerMessage,
+  type ListenHandle,
+  type Listenable,
   type LayerOptions,
   type LayerStats,
   type ReceiveOptions,
@@ -60,7 +64,7 @@ interface Host {
  * @example
  * const layer = new RedisChannelLayer({ hosts: ["redis://127.0.0.1:6379/0"] });
  */
-export class RedisChannelLayer implements ChannelLayer {
+export class RedisChannelLayer implements ChannelLayer, Listenable {
   readonly #local: InMemoryChannelLayer;
   readonly #hosts: Host[];
   readonly #prefix: string;
@@ -132,6 +136,14 @@ export class RedisChannelLayer implements ChannelLayer {
       return this.#local.receive(channel, options);
     }
     return this.#hostFor(part).plain.receive(this.#key(part), options.signal);
+  }
+
+  /** Process-local channels are queued in process: consumers listen to them directly. */
+  [kListen](channel: string, listener: ChannelListener): ListenHandle | null {
+    const part = nonLocalPart(channel);
+    if (part === channel) return null;
+    this.#own(part);
+    return this.#local[kListen](channel, listener);
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
