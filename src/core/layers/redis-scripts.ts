@@ -8,11 +8,23 @@
  */
 
 /**
- * PUSH: `KEYS[1]` list; `ARGV` capacity, ttl seconds, entry. Returns 1 when pushed, 0 when
- * the list is full.
+ * PUSH: `KEYS[1]` list; `ARGV` capacity, ttl seconds, entry, expiry cutoff (ms). When the
+ * list is full, expired entries at its head are dropped first (they no longer count).
+ * Returns 1 when pushed, 0 when the list is full.
  */
 export const PUSH = `
-if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+local cap = tonumber(ARGV[1])
+if redis.call('LLEN', KEYS[1]) >= cap then
+  local cutoff = tonumber(ARGV[4])
+  while true do
+    local head = redis.call('LINDEX', KEYS[1], 0)
+    if not head then break end
+    local t = tonumber(string.match(head, '^{"t":(%d+)'))
+    if not t or t >= cutoff then break end
+    redis.call('LPOP', KEYS[1])
+  end
+  if redis.call('LLEN', KEYS[1]) >= cap then return 0 end
+end
 redis.call('RPUSH', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1

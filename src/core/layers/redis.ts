@@ -38,7 +38,7 @@ export interface RedisLayerOptions extends LayerOptions {
 
 /** The scripted commands, as `defineCommand` adds them. */
 interface ScriptedRedis extends Redis {
-  sbPush(key: string, capacity: number, ttl: number, entry: string): Promise<number>;
+  sbPush(key: string, capacity: number, ttl: number, entry: string, cutoff: number): Promise<number>;
   sbGroupMembers(key: string, cutoff: number): Promise<string[]>;
   sbGroupSend(key: string, ...args: Array<string | number>): Promise<number>;
 }
@@ -123,7 +123,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     const local = part !== channel;
     const entry = this.#entry(copy, local ? JSON.stringify([channel]) : "[]");
     const capacity = local ? this.#processCapacity : this.#capacityOf(channel);
-    const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry);
+    const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry, this.#cutoff());
     if (pushed === 0) throw new ChannelFull(channel);
   }
 
@@ -260,7 +260,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
         const local = channels.length > 0;
         const entry = this.#entry(copy, local ? JSON.stringify(channels) : "[]");
         const capacity = local ? this.#processCapacity : this.#capacityOf(part);
-        const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry);
+        const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry, this.#cutoff());
         return pushed === 0 ? Math.max(1, channels.length) : 0;
       }),
     );
@@ -364,6 +364,11 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
 
   #groupKey(group: string): string {
     return `${this.#prefix}:group:${group}`;
+  }
+
+  /** Entries sent before this (ms) have expired. */
+  #cutoff(): number {
+    return Date.now() - this.#expiry * 1000;
   }
 
   /** List keys live a little longer than their newest message may. */
