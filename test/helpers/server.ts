@@ -16,9 +16,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the whole system in process; `env` overrides the configuration variables. */
+/**
+ * Starts the whole system in process; `env` overrides the configuration variables. A
+ * `DATA_DIR` given in `env` is kept on close (so a test can restart on the same data).
+ */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), "switchboard-test-"));
+  const keep = env.DATA_DIR !== undefined;
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "switchboard-test-"));
   const config = loadConfig({ HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env });
   const app = await buildApp(config, { logger: silentLogger });
   const url = await app.listen();
@@ -28,8 +32,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     wsUrl: url.replace(/^http/, "ws"),
     dataDir,
     async close() {
-      await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await app.close(1012);
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

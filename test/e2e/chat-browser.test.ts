@@ -1,0 +1,120 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findChromium, launchChromium } from "../helpers/chromium.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+
+const chromiumBin = findChromium("browser chat test");
+
+describe.skipIf(!chromiumBin.available)("chat in a real browser", () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchChromium(chromiumBin.path);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function enterRoom(room: string, via: "enter" | "button", base = server.url): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`${base}/chat/`);
+    await page.fill("#room-name-input", room);
+    if (via === "enter") await page.press("#room-name-input", "Enter");
+    else await page.click("#room-name-submit");
+    await page.waitForURL(`${base}/chat/${room}/`);
+    await page.waitForSelector('#connection-state[data-state="open"]');
+    return page;
+  }
+
+  async function lines(page: Page): Promise<string[]> {
+    return page.$$eval("#chat-log .chat-line .text", (els) => els.map((e) => e.textContent ?? ""));
+  }
+
+  it("carries a line typed in one page to every page of the room, and not to another room", async () => {
+    const one = await enterRoom("lobby", "enter");
+    const two = await enterRoom("lobby", "button");
+    const elsewhere = await enterRoom("other", "enter");
+    await one.fill("#chat-message-input", "hello from page one");
+    await one.press("#chat-message-input", "Enter");
+    for (const page of [one, two]) {
+      await page.waitForFunction(
+        () => [...document.querySelectorAll("#chat-log .chat-line .text")].some((e) => e.textContent === "hello from page one"),
+      );
+    }
+    await two.fill("#chat-message-input", "and back from two");
+    await two.click("#chat-message-submit");
+    await one.waitForFunction(() => document.querySelector("#chat-log")?.textContent?.includes("and back from two"));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await lines(elsewhere)).toEqual([]);
+    // Both lobby pages see each other in the presence list; the other room sees only itself.
+    await one.waitForFunction(() => document.querySelector("#presence-count")?.textContent === "2");
+    expect(await elsewhere.textContent("#presence-count")).toBe("1");
+    await Promise.all([one.close(), two.close(), elsewhere.close()]);
+  });
+
+  it("shows markup as text, never as HTML", async () => {
+    const page = await enterRoom("xss", "enter");
+    const evil = '<img src=x onerror="document.body.dataset.pwned=1"><b>bold</b>';
+    await page.fill("#chat-message-input", evil);
+    await page.press("#chat-message-input", "Enter");
+    await page.waitForFunction((text) => document.querySelector("#chat-log")?.textContent?.includes(text), evil);
+    expect(await page.$$("#chat-log img, #chat-log b")).toHaveLength(0);
+    expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+    await page.close();
+  });
+
+  it("shows the room's history on load, and lines posted over HTTP live", async () => {
+    const first = await enterRoom("history", "enter");
+    for (const text of ["one", "two", "three"]) {
+      await first.fill("#chat-message-input", text);
+      await first.press("#chat-message-input", "Enter");
+    }
+    await first.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 3);
+    await first.close();
+    const later = await enterRoom("history", "enter");
+    await later.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 3);
+    expect(await lines(later)).toEqual(["one", "two", "three"]);
+    await fetch(`${server.url}/api/rooms/history/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "via http" }),
+    });
+    await later.waitForFunction(() => document.querySelector("#chat-log")?.textContent?.includes("via http"));
+    expect(await lines(later)).toEqual(["one", "two", "three", "via http"]);
+    await later.close();
+  });
+
+  it("reconnects after a server restart and shows what it missed, once", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sb-restart-"));
+    let node = await startTestServer({ DATA_DIR: dataDir });
+    const port = new URL(node.url).port;
+    const page = await enterRoom("restart", "enter", node.url);
+    await page.fill("#chat-message-input", "before the restart");
+    await page.press("#chat-message-input", "Enter");
+    await page.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 1);
+    await node.close();
+    await page.waitForSelector('#connection-state[data-state="closed"]');
+    node = await startTestServer({ DATA_DIR: dataDir, PORT: port });
+    // Posted while the page is still waiting to reconnect: it must arrive through history.
+    await fetch(`${node.url}/api/rooms/restart/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "while you were away" }),
+    });
+    await page.waitForSelector('#connection-state[data-state="open"]', { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 2);
+    await page.fill("#chat-message-input", "after the restart");
+    await page.press("#chat-message-input", "Enter");
+    await page.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 3);
+    expect(await lines(page)).toEqual(["before the restart", "while you were away", "after the restart"]);
+    await page.close();
+    await node.close();
+  }, 30_000);
+});
