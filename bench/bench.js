@@ -101,7 +101,7 @@ async function startRedis() {
 async function startSwitchboard(env) {
   const port = await freePort();
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "sb-bench-"));
-  const child = start(0, [process.execPath, "dist/cli/main.js", "serve"], {
+  const child = start(0, [process.execPath, "--max-semi-space-size=8", "dist/cli/main.js", "serve"], {
     HOST: "127.0.0.1",
     PORT: String(port),
     DATA_DIR: dataDir,

@@ -29,16 +29,25 @@ export class Handshake implements Connection {
   #onSettled!: (state: "accepted" | "rejected") => void;
   readonly settled = new Promise<"accepted" | "rejected">((resolve) => (this.#onSettled = resolve));
 
+  // Released once the handshake is settled: an open socket should not keep its upgrade
+  // request (headers are on the scope) alive for its whole life.
+  #request: IncomingMessage | null;
+  #socket: Duplex | null;
+  #head: Buffer | null;
+
   constructor(
-    readonly request: IncomingMessage,
-    readonly socket: Duplex,
-    readonly head: Buffer,
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
     readonly wss: WebSocketServer,
     readonly layer: ChannelLayer | null,
     readonly logger: Logger,
     timeoutMs: number,
     readonly onAccepted: (ws: WebSocket) => void,
   ) {
+    this.#request = request;
+    this.#socket = socket;
+    this.#head = head;
     this.#timer = setTimeout(() => this.reject(408, "handshake timeout"), timeoutMs);
     this.#timer.unref();
     socket.once("close", () => {
@@ -54,14 +63,17 @@ export class Handshake implements Connection {
     if (this.#state !== "pending") {
       return Promise.reject(new Error(`cannot accept: handshake already ${this.#state}`));
     }
+    const request = this.#request!;
+    const socket = this.#socket!;
+    const head = this.#head!;
     this.#settle("accepted");
-    (this.request as IncomingMessage & { [kChosenProtocol]?: string })[kChosenProtocol] = subprotocol;
+    (request as IncomingMessage & { [kChosenProtocol]?: string })[kChosenProtocol] = subprotocol;
     return new Promise((resolve, reject) => {
-      if (this.socket.destroyed) {
+      if (socket.destroyed) {
         reject(new Error("peer went away during the handshake"));
         return;
       }
-      this.wss.handleUpgrade(this.request, this.socket, this.head, (ws) => {
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
         this.onAccepted(ws);
         resolve(ws);
       });
@@ -70,9 +82,10 @@ export class Handshake implements Connection {
 
   reject(status: number, reason?: string, headers: Record<string, string> = {}): void {
     if (this.#state !== "pending") return;
+    const socket = this.#socket!;
     this.#settle("rejected");
-    if (!this.socket.writable) {
-      this.socket.destroy();
+    if (!socket.writable) {
+      socket.destroy();
       return;
     }
     const body = reason ?? STATUS_CODES[status] ?? "";
@@ -83,12 +96,16 @@ export class Handshake implements Connection {
       `Content-Length: ${Buffer.byteLength(body)}`,
       ...Object.entries(headers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]/g, " ")}`),
     ];
-    this.socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+    socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
   }
 
   #settle(state: "accepted" | "rejected"): void {
     this.#state = state;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#request = null;
+    this.#socket = null;
+    this.#head = null;
     this.#onSettled(state);
   }
 }
