@@ -5,7 +5,9 @@ import type { Kysely } from "kysely";
 import type { Logger as PinoLogger } from "pino";
 import { MemoryPresenceStore, Presence, RedisPresenceStore, chatApp } from "./apps/chat/index.js";
 import { MessageStore } from "./apps/chat/store.js";
+import { clockRoutes } from "./apps/clock/clock-consumer.js";
 import { workerRoutes } from "./apps/tasks/index.js";
+import { startBeat } from "./beat/index.js";
 import { WEB_ROOT } from "./apps/chat/pages.js";
 import type { Config } from "./config.js";
 import {
@@ -55,7 +57,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const presenceStore = config.redisUrl ? new RedisPresenceStore(config.redisUrl.split(",")[0]!.trim()) : new MemoryPresenceStore();
   const presence = new Presence(presenceStore, layer, { logger });
   const chat = chatApp(new MessageStore(db), layer, presence);
-  const router = new SocketRouter().include("", chat.sockets);
+  const router = new SocketRouter().include("", chat.sockets).include("", clockRoutes());
   const sockets = new SocketServer({
     app: stack(router.app(), originCheck({ allowed: config.allowedOrigins })),
     layer,
@@ -74,6 +76,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // Workers named in WORKERS run in this process; an unknown channel refuses to start.
   const worker = config.workers.length > 0 ? new Worker({ layer, router: workerRoutes(), channels: config.workers, logger }).start() : null;
+
+  // The scheduler: fires once per cluster (leader election on Redis; the only node in memory).
+  const beat = config.beat ? await startBeat(config, layer, logger) : null;
 
   let closed = false;
   return {
@@ -95,6 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed = true;
       if (code !== undefined) await sockets.close(code, code === 1012 ? "service restart" : "server closing");
       await fastify.close();
+      await beat?.stop();
       await worker?.stop();
       await presence.close();
       await layer.close();

@@ -17,6 +17,10 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Named channels whose workers run inside `serve` (`WORKERS=testing-print`). */
   workers: string[];
+  /** Run the beat scheduler inside `serve` (`BEAT=0` turns it off). */
+  beat: boolean;
+  /** A schedule file (`BEAT_SCHEDULE`) added to the built-in one. */
+  beatSchedule: string | null;
 }
 
 /** A configuration that cannot start the server; the message lists every problem. */
@@ -59,6 +63,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const w of workers) {
     if (!/^[A-Za-z0-9._-]{1,99}$/.test(w)) problems.push(`WORKERS entry ${JSON.stringify(w)} is not a channel name`);
   }
+  const beatValue = env.BEAT?.trim() || "1";
+  if (beatValue !== "0" && beatValue !== "1") problems.push(`BEAT must be 0 or 1 (got ${JSON.stringify(beatValue)})`);
+  const beatSchedule = env.BEAT_SCHEDULE?.trim() || null;
+  if (beatSchedule && !existsSync(beatSchedule)) problems.push(`BEAT_SCHEDULE names a file that does not exist: ${beatSchedule}`);
   const secretKey = env.SECRET_KEY ?? "";
   if (env.SECRET_KEY !== undefined && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -72,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: secretKey || storedSecretKey(dataDir),
     logLevel,
     workers,
+    beat: beatValue === "1",
+    beatSchedule,
   };
 }
 

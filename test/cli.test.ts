@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -54,6 +54,25 @@ describe("switchboard CLI", () => {
     const unknown = await cli(["runworker", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("routed: testing-print");
+  });
+
+  it("beat --list prints the built-in and file entries with their next fire times", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-cli-"));
+    const file = join(dir, "schedule.json");
+    writeFileSync(file, JSON.stringify({ report: { group: "ops", type: "report.due", cron: "*/5 * * * *" } }));
+    const r = await cli(["beat", "--list"], { DATA_DIR: dir, BEAT_SCHEDULE: file });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^clock: server\.time → group clock, every 1s; next \d{4}-/m);
+    expect(r.stdout).toMatch(/^report: report\.due → group ops, cron \*\/5 \* \* \* \*; next /m);
+  });
+
+  it("beat refuses a bad schedule, naming the entry and the problem", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-cli-"));
+    const file = join(dir, "schedule.json");
+    writeFileSync(file, JSON.stringify({ broken: { group: "ops", type: "x", every: "soon" } }));
+    const r = await cli(["beat", "--list"], { DATA_DIR: dir, BEAT_SCHEDULE: file });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('beat schedule entry "broken": `every` must be a duration');
   });
 
   it("migrate applies migrations once", async () => {

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
+import { beat } from "./beat.js";
 import { layerCheck } from "./layer-check.js";
 import { migrate } from "./migrate.js";
 import { runworker } from "./runworker.js";
@@ -17,5 +18,6 @@ export const commands: Record<string, Command> = {
   serve,
   migrate,
   "layer-check": layerCheck,
+  beat,
   runworker,
 };

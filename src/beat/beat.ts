@@ -1,0 +1,85 @@
+import { silentLogger, type ChannelLayer, type Logger } from "../core/index.js";
+import type { LeaderElection } from "./leader.js";
+import type { PlannedEntry } from "./schedule.js";
+
+/** Options of {@link Beat}. */
+export interface BeatOptions {
+  entries: PlannedEntry[];
+  layer: ChannelLayer;
+  election: LeaderElection;
+  logger?: Logger;
+  /** Milliseconds since the epoch; default `Date.now`. */
+  clock?: () => number;
+}
+
+/** Longest single timer wait; setTimeout cannot wait longer than 2^31-1 ms. */
+const MAX_WAIT = 60_000;
+
+/**
+ * The scheduler (beatserver): sends each entry's message into the layer when it is due,
+ * if this node is the leader. The message is `{type, name, ts, payload}` where `ts` is the
+ * scheduled time of the tick. A failed send is logged and the schedule goes on.
+ */
+export class Beat {
+  readonly #entries: PlannedEntry[];
+  readonly #layer: ChannelLayer;
+  readonly #election: LeaderElection;
+  readonly #logger: Logger;
+  readonly #clock: () => number;
+  readonly #due = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  /** Ticks sent by this node, for logs and tests. */
+  fired = 0;
+
+  constructor(options: BeatOptions) {
+    this.#entries = options.entries;
+    this.#layer = options.layer;
+    this.#election = options.election;
+    this.#logger = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.#running = true;
+    await this.#election.start();
+    const now = this.#clock();
+    for (const e of this.#entries) this.#due.set(e.name, e.next(now));
+    this.#schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    await this.#election.stop();
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    const soonest = Math.min(...this.#due.values());
+    const wait = Math.max(0, Math.min(MAX_WAIT, soonest - this.#clock()));
+    this.#timer = setTimeout(() => void this.#tick(), wait);
+  }
+
+  async #tick(): Promise<void> {
+    const now = this.#clock();
+    for (const e of this.#entries) {
+      const due = this.#due.get(e.name)!;
+      if (due > now) continue;
+      this.#due.set(e.name, e.next(now));
+      if (this.#election.isLeader) await this.#fire(e, due);
+    }
+    this.#schedule();
+  }
+
+  async #fire({ name, entry }: PlannedEntry, ts: number): Promise<void> {
+    const message = { type: entry.type, name, ts, payload: entry.payload ?? {} };
+    try {
+      if (entry.group !== undefined) await this.#layer.groupSend(entry.group, message);
+      else await this.#layer.send(entry.channel!, message);
+      this.fired++;
+    } catch (error) {
+      this.#logger.warn({ err: error, entry: name }, "beat: send failed");
+    }
+  }
+}
