@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 import { silentLogger, type Logger } from "../logger.js";
 import {
@@ -31,6 +32,11 @@ export interface RedisLayerOptions extends LayerOptions {
   hosts?: string[];
   /** Key prefix, so several apps can share one Redis. Default `switchboard`. */
   prefix?: string;
+  /**
+   * TLS options for `rediss://` hosts (e.g. `{ ca }` for a private CA). Without them the
+   * system's CAs (and `NODE_EXTRA_CA_CERTS`) verify the server.
+   */
+  tls?: ConnectionOptions;
   /** Entries one process's list holds (all its channels together) before group sends skip it. Default 10 000. */
   processCapacity?: number;
   logger?: Logger;
@@ -77,6 +83,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
   readonly #expiry: number;
   readonly #groupExpiry: number;
   readonly #logger: Logger;
+  readonly #tls: ConnectionOptions | undefined;
   #redisDropped = 0;
   #counter = 0;
   #healthy = true;
@@ -98,6 +105,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     this.#capacity = resolved.capacity;
     this.#logger = options.logger ?? silentLogger;
     this.#local = new InMemoryChannelLayer(resolved);
+    this.#tls = options.tls;
     this.#hosts = hosts.map((url) => this.#connect(url));
   }
 
@@ -307,6 +315,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
       retryStrategy: (times) => Math.min(100 * 2 ** times, 5000),
       enableOfflineQueue: true,
       connectionName: `switchboard:${this.#nodeId}`,
+      ...(url.startsWith("rediss:") && this.#tls ? { tls: this.#tls } : {}),
     };
     const cmd = new Redis(url, options) as ScriptedRedis;
     cmd.defineCommand("sbPush", { numberOfKeys: 1, lua: PUSH });

@@ -57,6 +57,23 @@ describe.skipIf(!redisBin.available)("Redis layer across nodes (two layers, two 
     await otherOnB.disconnect();
   });
 
+  it("close() releases every connection it opened", async () => {
+    const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+    await new Promise((r) => setTimeout(r, 100));
+    const before = sockets();
+    const layer = new RedisChannelLayer({ hosts: [redis.url], prefix: "leak" });
+    const ch = await layer.newChannel();
+    await layer.groupAdd("g", ch);
+    await layer.send("plain-work", { type: "x" });
+    await layer.receive("plain-work");
+    await layer.groupSend("g", { type: "y" });
+    await layer.receive(ch);
+    expect(sockets()).toBeGreaterThan(before);
+    await layer.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sockets()).toBe(before);
+  });
+
   it("shards channels and groups over several hosts consistently", async () => {
     const second = await startRedis(redisBin.path);
     const hosts = [redis.url, second.url];
