@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import type { Logger as PinoLogger } from "pino";
 import { MemoryPresenceStore, Presence, RedisPresenceStore, chatApp } from "./apps/chat/index.js";
 import { MessageStore } from "./apps/chat/store.js";
+import { accountsApp } from "./apps/accounts/index.js";
 import { clockRoutes } from "./apps/clock/clock-consumer.js";
 import { workerRoutes } from "./apps/tasks/index.js";
 import { startBeat } from "./beat/index.js";
@@ -56,10 +57,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const presenceStore = config.redisUrl ? new RedisPresenceStore(config.redisUrl.split(",")[0]!.trim()) : new MemoryPresenceStore();
   const presence = new Presence(presenceStore, layer, { logger });
-  const chat = chatApp(new MessageStore(db), layer, presence);
-  const router = new SocketRouter().include("", chat.sockets).include("", clockRoutes());
+  const accounts = accountsApp(db, config.secretKey, { tokenSeconds: config.jwtExpiresIn });
+  const chat = chatApp(new MessageStore(db), layer, presence, { requireLogin: config.chatRequireLogin });
+  const router = new SocketRouter().include("", chat.sockets).include("", clockRoutes()).include("", accounts.sockets);
   const sockets = new SocketServer({
-    app: stack(router.app(), originCheck({ allowed: config.allowedOrigins })),
+    // Origin first (a foreign page never gets as far as the cookie), then who the user is.
+    app: stack(router.app(), originCheck({ allowed: config.allowedOrigins }), accounts.auth),
     layer,
     logger,
   });
@@ -70,6 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const fastify = Fastify({ loggerInstance: httpLogger as FastifyBaseLogger });
   await fastify.register(socketsPlugin(sockets));
   await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });
+  await fastify.register(accounts.http);
   await fastify.register(chat.http);
   // Liveness: 200 while the process serves; "degraded" while the layer's Redis is away.
   fastify.get("/healthz", async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));

@@ -21,6 +21,10 @@ export interface Config {
   beat: boolean;
   /** A schedule file (`BEAT_SCHEDULE`) added to the built-in one. */
   beatSchedule: string | null;
+  /** Anonymous users may not chat (`CHAT_REQUIRE_LOGIN=1`). */
+  chatRequireLogin: boolean;
+  /** Seconds a JWT lives (`JWT_EXPIRES_IN`, default 300). */
+  jwtExpiresIn: number;
 }
 
 /** A configuration that cannot start the server; the message lists every problem. */
@@ -67,6 +71,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (beatValue !== "0" && beatValue !== "1") problems.push(`BEAT must be 0 or 1 (got ${JSON.stringify(beatValue)})`);
   const beatSchedule = env.BEAT_SCHEDULE?.trim() || null;
   if (beatSchedule && !existsSync(beatSchedule)) problems.push(`BEAT_SCHEDULE names a file that does not exist: ${beatSchedule}`);
+  const requireLogin = env.CHAT_REQUIRE_LOGIN?.trim() || "0";
+  if (requireLogin !== "0" && requireLogin !== "1") problems.push(`CHAT_REQUIRE_LOGIN must be 0 or 1 (got ${JSON.stringify(requireLogin)})`);
+  const jwtExpiresIn = Number(env.JWT_EXPIRES_IN?.trim() || "300");
+  if (!Number.isInteger(jwtExpiresIn) || jwtExpiresIn < 10 || jwtExpiresIn > 86400) {
+    problems.push(`JWT_EXPIRES_IN must be whole seconds, 10–86400 (got ${JSON.stringify(env.JWT_EXPIRES_IN)})`);
+  }
   const secretKey = env.SECRET_KEY ?? "";
   if (env.SECRET_KEY !== undefined && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -82,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers,
     beat: beatValue === "1",
     beatSchedule,
+    chatRequireLogin: requireLogin === "1",
+    jwtExpiresIn,
   };
 }
 

@@ -1,5 +1,6 @@
 import { SwitchboardError } from "./errors.js";
 import type { Connection } from "./handshake.js";
+import { stack, type Middleware } from "./middleware.js";
 import type { Kwargs, Scope } from "./scope.js";
 import type { SocketApp } from "./server.js";
 import { kRun, type WebsocketConsumer } from "./websocket-consumer.js";
@@ -20,6 +21,8 @@ export type ConsumerClass<K extends Kwargs> = new () => WebsocketConsumer<K>;
 export interface RouteOptions<K extends Kwargs> {
   /** A pattern each kwarg must match whole; a path that fails it is a 404. Default `[^/]+`. */
   params?: { [Key in keyof K]?: RegExp };
+  /** Middleware for this route only, outermost first (e.g. `[requireUser()]`); it sees the kwargs. */
+  middleware?: Middleware[];
 }
 
 interface CompiledRoute {
@@ -27,6 +30,8 @@ interface CompiledRoute {
   regex: RegExp;
   names: string[];
   consumer: ConsumerClass<Kwargs>;
+  /** Runs the consumer behind the route's own middleware. */
+  run: SocketApp;
 }
 
 /** A route lookup result. */
@@ -34,6 +39,7 @@ export interface RouteMatch {
   pattern: string;
   kwargs: Kwargs;
   consumer: ConsumerClass<Kwargs>;
+  run: SocketApp;
 }
 
 /**
@@ -51,7 +57,7 @@ export class SocketRouter {
   /** Routes `pattern` (`:name` captures one path segment) to `consumer`. */
   route<P extends string>(pattern: P, consumer: ConsumerClass<ParamsOf<P>>, options: RouteOptions<ParamsOf<P>> = {}): this {
     const params = (options.params ?? {}) as Record<string, RegExp | undefined>;
-    this.#routes.push(compile(pattern, consumer as unknown as ConsumerClass<Kwargs>, params));
+    this.#routes.push(compile(pattern, consumer as unknown as ConsumerClass<Kwargs>, params, options.middleware ?? []));
     return this;
   }
 
@@ -59,11 +65,9 @@ export class SocketRouter {
   include(prefix: string, router: SocketRouter): this {
     const base = prefix.replace(/\/+$/, "");
     for (const r of router.#routes) {
-      const nested = compile(base + r.pattern, r.consumer, {});
-      // Keep the nested route's own kwarg rules: rebuild from its regex source.
+      // Keep the nested route's own kwarg rules and middleware: only the prefix is added.
       const inner = r.regex.source.replace(/^\^/, "");
-      nested.regex = new RegExp("^" + escape(base) + inner);
-      this.#routes.push(nested);
+      this.#routes.push({ ...r, pattern: base + r.pattern, regex: new RegExp("^" + escape(base) + inner) });
     }
     return this;
   }
@@ -75,7 +79,7 @@ export class SocketRouter {
       if (!m) continue;
       const kwargs: Kwargs = {};
       r.names.forEach((name, i) => (kwargs[name] = m[i + 1]!));
-      return { pattern: r.pattern, kwargs, consumer: r.consumer };
+      return { pattern: r.pattern, kwargs, consumer: r.consumer, run: r.run };
     }
     return null;
   }
@@ -91,8 +95,7 @@ export class SocketRouter {
       }
       scope.kwargs = match.kwargs;
       scope.route = match.pattern;
-      const consumer = new match.consumer();
-      await consumer[kRun](scope, connection);
+      await match.run(scope, connection);
     };
   }
 }
@@ -101,7 +104,12 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function compile(pattern: string, consumer: ConsumerClass<Kwargs>, params: Record<string, RegExp | undefined>): CompiledRoute {
+function compile(
+  pattern: string,
+  consumer: ConsumerClass<Kwargs>,
+  params: Record<string, RegExp | undefined>,
+  middleware: Middleware[],
+): CompiledRoute {
   if (!pattern.startsWith("/")) throw new TypeError(`route pattern must start with "/": ${pattern}`);
   const names: string[] = [];
   const source = pattern
@@ -118,5 +126,6 @@ function compile(pattern: string, consumer: ConsumerClass<Kwargs>, params: Recor
   for (const name of Object.keys(params)) {
     if (!names.includes(name)) throw new TypeError(`route ${pattern} has no kwarg ${name}`);
   }
-  return { pattern, regex: new RegExp(`^${source}$`), names, consumer };
+  const start: SocketApp = (scope, connection) => new consumer()[kRun](scope, connection);
+  return { pattern, regex: new RegExp(`^${source}$`), names, consumer, run: stack(start, ...middleware) };
 }

@@ -10,7 +10,29 @@ export interface ChatMessageTable {
   created_at: number;
 }
 
+/** Accounts. `password_hash` never leaves the accounts app. */
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  password_hash: string;
+  nickname: string;
+  group_name: Generated<string>;
+  /** 0 or 1 (SQLite has no boolean). */
+  is_superuser: Generated<number>;
+  created_at: number;
+}
+
+/** Cookie sessions; `id` is the SHA-256 of the cookie's token, never the token. */
+export interface SessionTable {
+  id: string;
+  user_id: number;
+  expires_at: number;
+}
+
 /** Every table the apps own, for Kysely's typing. */
 export interface Database {
   chat_messages: ChatMessageTable;
+  users: UserTable;
+  sessions: SessionTable;
 }

@@ -27,7 +27,7 @@ interface MessagesQuery {
  *   socket clients too; answers 201 with the line;
  * - `GET /api/rooms/:room/presence` — `{"members": [{"id", "user"}...]}` across the cluster.
  */
-export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Presence) {
+export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Presence, requireLogin = false) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", async (request, reply) => {
       const { room } = request.params;
@@ -59,8 +59,10 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
         const { room } = request.params;
         if (!isRoomName(room)) return notFound(reply);
         const body = request.body as { message?: unknown } | null;
+        const user = (request as { user?: { username: string } | null }).user ?? null;
+        if (requireLogin && !user) return reply.code(401).send({ error: "authentication_required" });
         try {
-          const line = await publishLine(store, layer, room, "anonymous", body?.message);
+          const line = await publishLine(store, layer, room, user?.username ?? "anonymous", body?.message);
           return reply.code(201).send(line);
         } catch (error) {
           if (error instanceof SwitchboardError && error.frame) {

@@ -1,5 +1,6 @@
 import { JsonWebsocketConsumer, SwitchboardError, errorFrame, type ConsumerClass, type LayerMessage } from "../../core/index.js";
 import { publishLine, type ChatMessageEvent } from "./publish.js";
+import { appSubprotocols } from "../../auth/socket-auth.js";
 import type { Presence } from "./presence.js";
 import { roomGroup } from "./rooms.js";
 import type { ChatLine, MessageStore } from "./store.js";
@@ -29,7 +30,7 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
     }
 
     override async connect(): Promise<void> {
-      await this.accept();
+      await this.accept(appSubprotocols(this.scope)[0]);
       const member = { id: this.scope.connectionId, user: this.scope.user?.username ?? "anonymous" };
       const members = await presence.join(this.scope.kwargs.roomName, member);
       this.sendJson({ type: "presence", members });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { requireUser } from "../../auth/socket-auth.js";
 import { SocketRouter, type ChannelLayer } from "../../core/index.js";
 import { chatApi } from "./api.js";
 import { chatConsumer } from "./chat-consumer.js";
@@ -17,11 +18,15 @@ export interface ChatApp {
 }
 
 /** Builds the chat app on a store and a layer. */
-export function chatApp(store: MessageStore, layer: ChannelLayer, presence: Presence): ChatApp {
+export function chatApp(store: MessageStore, layer: ChannelLayer, presence: Presence, options: { requireLogin?: boolean } = {}): ChatApp {
+  const requireLogin = options.requireLogin ?? false;
   const sockets = new SocketRouter()
-    .route("/ws/chat/:roomName/", chatConsumer(store, presence), { params: { roomName: ROOM_NAME } })
+    .route("/ws/chat/:roomName/", chatConsumer(store, presence), {
+      params: { roomName: ROOM_NAME },
+      middleware: requireLogin ? [requireUser()] : [],
+    })
     .route("/room/:group/", TextRoomConsumer, { params: { group: TEXT_GROUP_NAME } });
-  const api = chatApi(store, layer, presence);
+  const api = chatApi(store, layer, presence, requireLogin);
   const pages = chatPages();
   return {
     sockets,
