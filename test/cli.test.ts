@@ -75,11 +75,24 @@ describe("switchboard CLI", () => {
     expect(r.stderr).toContain('beat schedule entry "broken": `every` must be a duration');
   });
 
+  it("createsuperuser creates a superuser from flags, and explains a bad one", async () => {
+    const env = { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")) };
+    const ok = await cli(["createsuperuser", "--no-input", "--username", "root", "--email", "root@example.com"], { ...env, SWITCHBOARD_SUPERUSER_PASSWORD: "very-long-secret" });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("superuser root created");
+    const dup = await cli(["createsuperuser", "--no-input", "--username", "root", "--email", "r@example.com", "--password", "another-long-one"], env);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain("username root is taken");
+    const missing = await cli(["createsuperuser", "--no-input", "--username", "x"], env);
+    expect(missing.code).toBe(2);
+  });
+
   it("migrate applies migrations once", async () => {
     const env = { DATA_DIR: mkdtempSync(join(tmpdir(), "sb-cli-")) };
     const first = await cli(["migrate"], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("applied: 0001-chat-messages");
+    expect(first.stdout).toContain("applied: 0002-accounts");
     expect((await cli(["migrate"], env)).stdout).toContain("no migrations to apply");
   });
 

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from "node:util";
 import { beat } from "./beat.js";
+import { createsuperuser } from "./createsuperuser.js";
 import { layerCheck } from "./layer-check.js";
 import { migrate } from "./migrate.js";
 import { runworker } from "./runworker.js";
@@ -19,5 +20,6 @@ export const commands: Record<string, Command> = {
   migrate,
   "layer-check": layerCheck,
   beat,
+  createsuperuser,
   runworker,
 };

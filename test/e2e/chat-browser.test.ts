@@ -117,4 +117,32 @@ describe.skipIf(!chromiumBin.available)("chat in a real browser", () => {
     await page.close();
     await node.close();
   }, 30_000);
+
+  it("signs up, logs out and in, and chats with the user's name shown", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/accounts/signup/`);
+    await page.fill('input[name="username"]', "ada");
+    await page.fill('input[name="email"]', "ada@example.com");
+    await page.fill('input[name="password"]', "analytical-engine");
+    await page.click('#account-form button[type="submit"]');
+    await page.waitForURL(`${server.url}/chat/`);
+    await page.waitForFunction(() => document.querySelector("#account-name")?.textContent === "Signed in as ada");
+    await page.goto(`${server.url}/accounts/logout/`);
+    await page.click('#account-form button[type="submit"]');
+    await page.waitForURL(`${server.url}/chat/`);
+    await page.waitForSelector('#account a[href^="/accounts/login/"]');
+    await page.goto(`${server.url}/accounts/login/?next=/chat/named-room/`);
+    await page.fill('input[name="username"]', "ada");
+    await page.fill('input[name="password"]', "analytical-engine");
+    await page.click('#account-form button[type="submit"]');
+    await page.waitForURL(`${server.url}/chat/named-room/`);
+    await page.waitForSelector('#connection-state[data-state="open"]');
+    await page.fill("#chat-message-input", "hello, I am signed in");
+    await page.press("#chat-message-input", "Enter");
+    await page.waitForSelector("#chat-log .chat-line");
+    expect(await page.textContent("#chat-log .chat-line .user")).toBe("ada");
+    expect(await page.textContent("#presence")).toContain("ada");
+    await context.close();
+  });
 });

@@ -100,3 +100,24 @@ describe("chat with accounts", () => {
     await c.disconnect();
   });
 });
+
+describe("CHAT_REQUIRE_LOGIN=1", () => {
+  it("refuses anonymous chat sockets (401) and posts (401), and lets a signed-in user chat", async () => {
+    const strict = await startTestServer({ CHAT_REQUIRE_LOGIN: "1" });
+    try {
+      const anon = new WebsocketCommunicator(strict.wsUrl, "/ws/chat/closed/");
+      expect(await anon.connect()).toEqual({ connected: false, status: 401 });
+      const post = await fetch(`${strict.url}/api/rooms/closed/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"message":"hi"}' });
+      expect(post.status).toBe(401);
+      const { UserStore } = await import("../../../src/apps/accounts/users.js");
+      await new UserStore(strict.app.db).create({ username: "member", email: "m@example.com", password: "long-enough-pw" });
+      const res = await fetch(`${strict.url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"member","password":"long-enough-pw"}' });
+      const { token } = (await res.json()) as { token: string };
+      const member = new WebsocketCommunicator(strict.wsUrl, "/ws/chat/closed/", { subprotocols: ["chat", `bearer.${token}`] });
+      expect(await member.connect()).toEqual({ connected: true, subprotocol: "chat" });
+      await member.disconnect();
+    } finally {
+      await strict.close();
+    }
+  });
+});
