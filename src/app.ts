@@ -7,6 +7,7 @@ import { MemoryPresenceStore, Presence, RedisPresenceStore, chatApp } from "./ap
 import { MessageStore } from "./apps/chat/store.js";
 import { accountsApp } from "./apps/accounts/index.js";
 import { clockRoutes } from "./apps/clock/clock-consumer.js";
+import { graphqlApp } from "./apps/graphql/index.js";
 import { workerRoutes } from "./apps/tasks/index.js";
 import { startBeat } from "./beat/index.js";
 import { WEB_ROOT } from "./apps/chat/pages.js";
@@ -59,7 +60,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const presence = new Presence(presenceStore, layer, { logger });
   const accounts = accountsApp(db, config.secretKey, { tokenSeconds: config.jwtExpiresIn });
   const chat = chatApp(new MessageStore(db), layer, presence, { requireLogin: config.chatRequireLogin });
-  const router = new SocketRouter().include("", chat.sockets).include("", clockRoutes()).include("", accounts.sockets);
+  const graphql = graphqlApp(db, layer, accounts, { debug: config.debug });
+  const router = new SocketRouter()
+    .include("", chat.sockets)
+    .include("", clockRoutes())
+    .include("", accounts.sockets)
+    .include("", graphql.sockets);
   const sockets = new SocketServer({
     // Origin first (a foreign page never gets as far as the cookie), then who the user is.
     app: stack(router.app(), originCheck({ allowed: config.allowedOrigins }), accounts.auth),
@@ -75,6 +81,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });
   await fastify.register(accounts.http);
   await fastify.register(chat.http);
+  await fastify.register(graphql.http);
   // Liveness: 200 while the process serves; "degraded" while the layer's Redis is away.
   fastify.get("/healthz", async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));
 

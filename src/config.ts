@@ -25,6 +25,8 @@ export interface Config {
   chatRequireLogin: boolean;
   /** Seconds a JWT lives (`JWT_EXPIRES_IN`, default 300). */
   jwtExpiresIn: number;
+  /** Show internal error details in API answers (`DEBUG=1`; never in production). */
+  debug: boolean;
 }
 
 /** A configuration that cannot start the server; the message lists every problem. */
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     beatSchedule,
     chatRequireLogin: requireLogin === "1",
     jwtExpiresIn,
+    debug: env.DEBUG === "1",
   };
 }
 

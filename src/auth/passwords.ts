@@ -31,7 +31,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export function passwordProblem(password: string, username = ""): string | null {
   if (password.length < 10) return "password must be at least 10 characters";
   if (password.length > 1024) return "password must be at most 1024 characters";
-  if (username && password.toLowerCase().includes(username.toLowerCase())) return "password must not contain the username";
+  if (username.length >= 4 && password.toLowerCase().includes(username.toLowerCase())) return "password must not contain the username";
   if (/^\d+$/.test(password)) return "password must not be all digits";
   return null;
 }

@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from "kysely";
 import * as chatMessages from "./migrations/0001-chat-messages.js";
 import * as accounts from "./migrations/0002-accounts.js";
+import * as books from "./migrations/0003-books.js";
 
 /** Every migration, in order. Listed here (not read from disk) so src and dist behave the same. */
 export const migrations: Record<string, Migration> = {
   "0001-chat-messages": chatMessages,
   "0002-accounts": accounts,
+  "0003-books": books,
 };
 
 /** Brings the schema up to date; throws with the failing migration's name. */

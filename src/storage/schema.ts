@@ -30,8 +30,24 @@ export interface SessionTable {
   expires_at: number;
 }
 
+/** Book titles and authors: one row per distinct name, shared by books. */
+export interface NamedTable {
+  id: Generated<number>;
+  name: string;
+}
+
+export interface BookTable {
+  id: Generated<number>;
+  title_id: number;
+  author_id: number;
+  created_at: number;
+}
+
 /** Every table the apps own, for Kysely's typing. */
 export interface Database {
+  titles: NamedTable;
+  authors: NamedTable;
+  books: BookTable;
   chat_messages: ChatMessageTable;
   users: UserTable;
   sessions: SessionTable;
