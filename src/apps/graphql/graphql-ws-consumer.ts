@@ -1,6 +1,6 @@
 import { makeServer, type Server } from "graphql-ws";
 import type { GraphQLSchema } from "graphql";
-import { WebsocketConsumer, type ConsumerClass, type ScopeUser } from "../../core/index.js";
+import { CloseCode, WebsocketConsumer, type ConsumerClass, type ScopeUser } from "../../core/index.js";
 import type { TokenService } from "../../auth/jwt.js";
 import type { GraphQLContext } from "./schema.js";
 
@@ -40,7 +40,7 @@ export function graphqlWsConsumer(schema: GraphQLSchema, base: Omit<GraphQLConte
 
     override async connect(): Promise<void> {
       if (!this.scope.subprotocols.includes(GRAPHQL_WS)) {
-        await this.close(4406, `subprotocol ${GRAPHQL_WS} required`);
+        await this.close(CloseCode.POLICY_VIOLATION, `subprotocol ${GRAPHQL_WS} required`); // before accept: HTTP 403
         return;
       }
       await this.accept(GRAPHQL_WS);
