@@ -171,6 +171,22 @@ const scenarios = {
   },
 };
 
+/** GraphQL and handshake figures (not part of the chat table). */
+async function api() {
+  const s = await startSwitchboard({});
+  try {
+    const plan2 = { url: s.url.replace(/^ws/, "http"), wsUrl: s.url, seconds: Math.min(plan.seconds, 10), concurrency: 16, handshakes: 2000 };
+    return await new Promise((resolve, reject) => {
+      const child = start(1, [process.execPath, "bench/api-load.js", JSON.stringify(plan2)]);
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop())) : reject(new Error(`api load exited ${code}`))));
+    });
+  } finally {
+    await stop(s.child);
+  }
+}
+
 const results = {};
 for (const name of Object.keys(scenarios)) {
   if (only && !only.includes(name)) continue;
@@ -184,4 +200,16 @@ for (const name of Object.keys(scenarios)) {
 mkdirSync(join(root, "bench/results"), { recursive: true });
 writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ at: new Date().toISOString(), plan, results }, null, 2));
 const { printTable } = await import("./report.js");
-printTable(plan, results);
+if (Object.keys(results).length > 0) printTable(plan, results);
+if (!only || only.includes("api")) {
+  process.stderr.write("bench: api…\n");
+  const a = await api();
+  console.log(`
+| API (16 concurrent clients, one node, SQLite) | figure |
+| --- | --- |
+| GraphQL allBooks (100 books, titles and authors): requests/s | ${a.allBooks.requestsPerSec.toFixed(0)} |
+| GraphQL allBooks p50 / p99 (ms) | ${a.allBooks.p50.toFixed(2)} / ${a.allBooks.p99.toFixed(2)} |
+| socket handshakes/s, anonymous | ${a.handshakeAnonymous.handshakesPerSec.toFixed(0)} |
+| socket handshakes/s, JWT (Authorization: Bearer) | ${a.handshakeJwt.handshakesPerSec.toFixed(0)} (${(a.handshakeJwt.handshakesPerSec / a.handshakeAnonymous.handshakesPerSec).toFixed(2)}×) |`);
+  writeFileSync(join(root, "bench/results/api.json"), JSON.stringify(a, null, 2));
+}
