@@ -7,7 +7,7 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** `sqlite:<path>` (or `sqlite::memory:`). */
+  /** `sqlite:<path>` (or `sqlite::memory:`), or `postgres://user:password@host:port/db`. */
   databaseUrl: string;
   /** Unset: the in-memory channel layer. */
   redisUrl: string | null;
@@ -50,8 +50,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = parsePort(env.PORT, problems);
   const dataDir = resolve(env.DATA_DIR?.trim() || "./data");
   const databaseUrl = env.DATABASE_URL?.trim() || `sqlite:${join(dataDir, "switchboard.sqlite")}`;
-  if (!/^sqlite:.+/.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must be sqlite:<path> (got ${JSON.stringify(databaseUrl)})`);
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/\S+)$/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be sqlite:<path> or postgres://user:password@host:port/db (got ${JSON.stringify(databaseUrl.replace(/:[^:@/]*@/, ":***@"))})`);
   }
   const redisUrl = env.REDIS_URL?.trim() || null;
   for (const url of redisUrl?.split(",").map((u) => u.trim()) ?? []) {

@@ -1,16 +1,23 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, SqliteDialect, type SqliteDatabase } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from "kysely";
+import pg from "pg";
 import { sqlitePath } from "../config.js";
 import type { Database } from "./schema.js";
 
+// int8 columns hold millisecond timestamps (well below 2^53): read them as numbers, not strings.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
 /**
- * Opens the database named by `databaseUrl` (`sqlite:<path>`). SQLite runs in WAL mode
- * with `synchronous=NORMAL`: a committed write survives a process crash, and readers
- * never block the writer.
+ * Opens the database named by `databaseUrl`: `sqlite:<path>` or `postgres://…`. SQLite
+ * runs in WAL mode with `synchronous=NORMAL`: a committed write survives a process crash,
+ * and readers never block the writer. PostgreSQL uses a pool of 10 connections.
  */
 export function openDatabase(databaseUrl: string): Kysely<Database> {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 10 }) }) });
+  }
   if (!databaseUrl.startsWith("sqlite:")) throw new TypeError(`unsupported DATABASE_URL ${databaseUrl}`);
   const path = sqlitePath(databaseUrl);
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });

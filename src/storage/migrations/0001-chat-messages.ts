@@ -1,13 +1,14 @@
 import type { Kysely } from "kysely";
+import { idColumn, millisType } from "../dialect.js";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("chat_messages")
-    .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+    .addColumn("id", ...idColumn(db))
     .addColumn("room", "text", (c) => c.notNull())
     .addColumn("user", "text", (c) => c.notNull())
     .addColumn("body", "text", (c) => c.notNull())
-    .addColumn("created_at", "integer", (c) => c.notNull())
+    .addColumn("created_at", millisType(db), (c) => c.notNull())
     .execute();
   await db.schema.createIndex("chat_messages_room_id").on("chat_messages").columns(["room", "id"]).execute();
 }

@@ -1,22 +1,23 @@
 import type { Kysely } from "kysely";
+import { idColumn, millisType } from "../dialect.js";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("users")
-    .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+    .addColumn("id", ...idColumn(db))
     .addColumn("username", "text", (c) => c.notNull().unique())
     .addColumn("email", "text", (c) => c.notNull())
     .addColumn("password_hash", "text", (c) => c.notNull())
     .addColumn("nickname", "text", (c) => c.notNull())
     .addColumn("group_name", "text", (c) => c.notNull().defaultTo("default"))
     .addColumn("is_superuser", "integer", (c) => c.notNull().defaultTo(0))
-    .addColumn("created_at", "integer", (c) => c.notNull())
+    .addColumn("created_at", millisType(db), (c) => c.notNull())
     .execute();
   await db.schema
     .createTable("sessions")
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("user_id", "integer", (c) => c.notNull().references("users.id").onDelete("cascade"))
-    .addColumn("expires_at", "integer", (c) => c.notNull())
+    .addColumn("expires_at", millisType(db), (c) => c.notNull())
     .execute();
   await db.schema.createIndex("sessions_user").on("sessions").column("user_id").execute();
 }

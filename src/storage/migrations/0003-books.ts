@@ -1,19 +1,20 @@
 import type { Kysely } from "kysely";
+import { idColumn, millisType } from "../dialect.js";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of ["titles", "authors"]) {
     await db.schema
       .createTable(table)
-      .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+      .addColumn("id", ...idColumn(db))
       .addColumn("name", "text", (c) => c.notNull().unique())
       .execute();
   }
   await db.schema
     .createTable("books")
-    .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+    .addColumn("id", ...idColumn(db))
     .addColumn("title_id", "integer", (c) => c.notNull().references("titles.id"))
     .addColumn("author_id", "integer", (c) => c.notNull().references("authors.id"))
-    .addColumn("created_at", "integer", (c) => c.notNull())
+    .addColumn("created_at", millisType(db), (c) => c.notNull())
     .execute();
 }
 
