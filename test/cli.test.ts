@@ -85,6 +85,11 @@ describe("switchboard CLI", () => {
     expect(dup.stderr).toContain("username root is taken");
     const missing = await cli(["createsuperuser", "--no-input", "--username", "x"], env);
     expect(missing.code).toBe(2);
+    const moved = await cli(["users", "set-group", "root", "ops"], env);
+    expect(moved.stdout).toContain("root is now in group ops");
+    expect((await cli(["users", "set-group", "nobody", "ops"], env)).code).toBe(1);
+    expect((await cli(["users", "set-group", "root", "bad group"], env)).code).toBe(2);
+    expect((await cli(["users", "frobnicate"], env)).code).toBe(2);
   });
 
   it("migrate applies migrations once", async () => {

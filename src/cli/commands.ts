@@ -5,6 +5,7 @@ import { layerCheck } from "./layer-check.js";
 import { migrate } from "./migrate.js";
 import { runworker } from "./runworker.js";
 import { serve } from "./serve.js";
+import { users } from "./users.js";
 
 /** One CLI command. `run` resolves with the exit code (-1: keep running, e.g. `serve`). */
 export interface Command {
@@ -21,5 +22,6 @@ export const commands: Record<string, Command> = {
   "layer-check": layerCheck,
   beat,
   createsuperuser,
+  users,
   runworker,
 };

@@ -155,6 +155,24 @@ export function buildSchema(): GraphQLSchema {
           return { msg: "problem" in created ? created.problem : `user ${created.user.username} created` };
         },
       }),
+      setGroup: t.field({
+        type: builder.objectRef<{ ok: boolean }>("SetGroup").implement({ fields: (f) => ({ ok: f.exposeBoolean("ok") }) }),
+        description: "Superusers only: move a user to another notification group.",
+        args: { username: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }) },
+        resolve: async (_r, { username, groupName }, ctx) => {
+          const me = requireUser(ctx);
+          const actor = await ctx.users.byId(Number(me.id));
+          if (!actor?.isSuperuser) throw new GraphQLError("only a superuser may change groups", { extensions: { code: "FORBIDDEN" } });
+          const target = await ctx.users.byUsername(username);
+          if (!target) return { ok: false };
+          try {
+            await ctx.users.setGroup(target.id, groupName);
+          } catch (error) {
+            throw new GraphQLError((error as Error).message, { extensions: { code: "BAD_USER_INPUT" } });
+          }
+          return { ok: true };
+        },
+      }),
       tokenAuth: t.field({
         type: TokenPayload,
         args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },

@@ -131,6 +131,29 @@ describe("GraphQL: limits and errors", () => {
     expect(unknown.errors![0]!.message).toMatch(/nope/);
   });
 
+  it("lets only a superuser change a user's group", async () => {
+    const denied = await gql(`mutation { setGroup(username: "u", groupName: "ops") { ok } }`, { token });
+    expect(denied.errors![0]!.extensions!.code).toBe("FORBIDDEN");
+    const { UserStore } = await import("../../../src/apps/accounts/users.js");
+    await new UserStore(server.app.db).create({ username: "boss", email: "boss@example.com", password: "long-enough-pw", isSuperuser: true });
+    const bossToken = (await gql(`mutation { tokenAuth(username: "boss", password: "long-enough-pw") { token } }`)).data!.tokenAuth.token;
+    expect((await gql(`mutation { setGroup(username: "u", groupName: "ops") { ok } }`, { token: bossToken })).data!.setGroup.ok).toBe(true);
+    const fresh = (await gql(`mutation { tokenAuth(username: "u", password: "pw-long-enough") { payload } }`)).data!.tokenAuth.payload;
+    expect(fresh.groupName).toBe("ops");
+  });
+
+  it("masks unexpected errors (no message, no stack) unless DEBUG=1", async () => {
+    const { GraphQLError } = await import("graphql");
+    const { format } = await import("../../../src/apps/graphql/http.js");
+    const internal = new GraphQLError("SQLITE_CORRUPT: database disk image is malformed", { originalError: new Error("SQLITE_CORRUPT: database disk image is malformed"), path: ["allBooks"] });
+    expect(format(internal, false)).toEqual({ message: "Internal server error", path: ["allBooks"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    const shown = format(internal, true);
+    expect(shown.message).toContain("SQLITE_CORRUPT");
+    expect(shown.extensions!.stack).toMatch(/Error: SQLITE_CORRUPT/);
+    const expected = new GraphQLError("authentication required", { extensions: { code: "UNAUTHENTICATED" } });
+    expect(format(expected, false)).toMatchObject({ message: "authentication required", extensions: { code: "UNAUTHENTICATED" } });
+  });
+
   it("serves the explorer page on GET", async () => {
     const res = await fetch(`${server.url}/graphql/`);
     expect(res.status).toBe(200);
