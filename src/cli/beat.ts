@@ -3,6 +3,7 @@ import { loadConfig } from "../config.js";
 import { createLogger } from "../core/index.js";
 import { createLayer } from "../layer-factory.js";
 import type { Command } from "./commands.js";
+import { untilSignal } from "./signals.js";
 
 /** `switchboard beat [--list]`: the scheduler alone, or its schedule with next fire times. */
 export const beat: Command = {
@@ -39,14 +40,9 @@ cluster. --list prints every entry with its next fire time and exits.`,
     const scheduler = new Beat({ entries, layer, election, logger });
     await scheduler.start();
     logger.info({ entries: entries.map((e) => e.name) }, "beat started");
-    const stop = (): void => {
-      void scheduler.stop().then(async () => {
-        await layer.close();
-        process.exit(0);
-      });
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-    return -1;
+    return untilSignal(async () => {
+      await scheduler.stop();
+      await layer.close();
+    });
   },
 };

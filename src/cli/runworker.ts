@@ -3,6 +3,7 @@ import { loadConfig } from "../config.js";
 import { Worker, createLogger } from "../core/index.js";
 import { createLayer } from "../layer-factory.js";
 import type { Command } from "./commands.js";
+import { untilSignal } from "./signals.js";
 
 /** `switchboard runworker <channel...>`: serves named channels until SIGTERM/SIGINT. */
 export const runworker: Command = {
@@ -29,14 +30,9 @@ message is handled by one of them. Routed channels: ${workerRoutes().channels.jo
     const logger = createLogger(config.logLevel);
     const layer = createLayer(config, logger);
     const worker = new Worker({ layer, router: routes, channels, logger }).start();
-    const stop = (): void => {
-      void worker.stop().then(async () => {
-        await layer.close();
-        process.exit(0);
-      });
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-    return -1;
+    return untilSignal(async () => {
+      await worker.stop();
+      await layer.close();
+    });
   },
 };

@@ -118,12 +118,7 @@ export class InMemoryChannelLayer implements ChannelLayer, Listenable {
 
   async receive(channel: string, options: ReceiveOptions = {}): Promise<LayerMessage> {
     this.#assertOpen();
-    let state = this.#channels.get(channel);
-    if (!state) {
-      assertChannelName(channel);
-      state = new ChannelState();
-      this.#channels.set(channel, state);
-    }
+    const state = this.#stateOf(channel);
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     if (state.size > 0) {
@@ -229,13 +224,7 @@ export class InMemoryChannelLayer implements ChannelLayer, Listenable {
 
   [kListen](channel: string, listener: ChannelListener): ListenHandle {
     this.#assertOpen();
-    let state = this.#channels.get(channel);
-    if (!state) {
-      assertChannelName(channel);
-      state = new ChannelState();
-      this.#channels.set(channel, state);
-    }
-    const ch = state;
+    const ch = this.#stateOf(channel);
     ch.listener = listener;
     return {
       take: () => {
@@ -283,6 +272,17 @@ export class InMemoryChannelLayer implements ChannelLayer, Listenable {
       state.purge(oldest);
       this.#collect(name, state);
     }
+  }
+
+  /** The state of `channel`, created (after checking the name) on first use. */
+  #stateOf(channel: string): ChannelState {
+    let state = this.#channels.get(channel);
+    if (!state) {
+      assertChannelName(channel);
+      state = new ChannelState();
+      this.#channels.set(channel, state);
+    }
+    return state;
   }
 
   /** Forgets a channel with nothing queued and nobody waiting. */
