@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from "
 import * as chatMessages from "./migrations/0001-chat-messages.js";
 import * as accounts from "./migrations/0002-accounts.js";
 import * as books from "./migrations/0003-books.js";
+import * as workorders from "./migrations/0004-workorders.js";
 
 /** Every migration, in order. Listed here (not read from disk) so src and dist behave the same. */
 export const migrations: Record<string, Migration> = {
   "0001-chat-messages": chatMessages,
   "0002-accounts": accounts,
   "0003-books": books,
+  "0004-workorders": workorders,
 };
 
 /** Brings the schema up to date; throws with the failing migration's name. */

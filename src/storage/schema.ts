@@ -43,8 +43,62 @@ export interface BookTable {
   created_at: number;
 }
 
+/** Pipeline templates: `definition` is the validated JSON of a {@link PipelineTemplate}. */
+export interface PipelineTemplateTable {
+  id: Generated<number>;
+  name: string;
+  definition: string;
+  created_at: number;
+}
+
+export interface WorkOrderTable {
+  id: Generated<number>;
+  title: string;
+  template_id: number;
+  /** JSON object of parameter values, validated against the template. */
+  params: string;
+  requester_id: number;
+  approver_id: number | null;
+  state: string;
+  reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface StepRunTable {
+  id: Generated<number>;
+  order_id: number;
+  step: string;
+  state: string;
+  started_at: number | null;
+  finished_at: number | null;
+  exit_code: number | null;
+  error: string | null;
+  log: Generated<string>;
+}
+
+export interface WorkOrderAuditTable {
+  id: Generated<number>;
+  order_id: number;
+  actor_id: number | null;
+  from_state: string | null;
+  to_state: string;
+  note: string | null;
+  at: number;
+}
+
+export interface UserRoleTable {
+  user_id: number;
+  role: string;
+}
+
 /** Every table the apps own, for Kysely's typing. */
 export interface Database {
+  pipeline_templates: PipelineTemplateTable;
+  work_orders: WorkOrderTable;
+  step_runs: StepRunTable;
+  work_order_audit: WorkOrderAuditTable;
+  user_roles: UserRoleTable;
   titles: NamedTable;
   authors: NamedTable;
   books: BookTable;
