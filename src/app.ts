@@ -8,6 +8,7 @@ import { MessageStore } from "./apps/chat/store.js";
 import { accountsApp } from "./apps/accounts/index.js";
 import { clockRoutes } from "./apps/clock/clock-consumer.js";
 import { graphqlApp } from "./apps/graphql/index.js";
+import { workOrdersApp, type WorkOrderService } from "./apps/workorders/index.js";
 import { workerRoutes } from "./apps/tasks/index.js";
 import { startBeat } from "./beat/index.js";
 import { WEB_ROOT } from "./apps/chat/pages.js";
@@ -31,6 +32,8 @@ import type { Database } from "./storage/schema.js";
 /** The whole system, built from a config: what `serve`, the CLI and the tests run. */
 export interface App {
   config: Config;
+  /** The work-order service (pipelines), for the CLI and tests. */
+  workOrders: WorkOrderService;
   fastify: FastifyInstance;
   sockets: SocketServer;
   layer: ChannelLayer;
@@ -61,11 +64,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const accounts = accountsApp(db, config.secretKey, { tokenSeconds: config.jwtExpiresIn });
   const chat = chatApp(new MessageStore(db), layer, presence, { requireLogin: config.chatRequireLogin });
   const graphql = graphqlApp(db, layer, accounts, { debug: config.debug });
+  const workOrders = await workOrdersApp(db, layer, accounts.users, config.dataDir, logger);
   const router = new SocketRouter()
     .include("", chat.sockets)
     .include("", clockRoutes())
     .include("", accounts.sockets)
-    .include("", graphql.sockets);
+    .include("", graphql.sockets)
+    .include("", workOrders.sockets);
   const sockets = new SocketServer({
     // Origin first (a foreign page never gets as far as the cookie), then who the user is.
     app: stack(router.app(), originCheck({ allowed: config.allowedOrigins }), accounts.auth),
@@ -82,6 +87,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await fastify.register(accounts.http);
   await fastify.register(chat.http);
   await fastify.register(graphql.http);
+  await fastify.register(workOrders.http);
   // Liveness: 200 while the process serves; "degraded" while the layer's Redis is away.
   fastify.get("/healthz", async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));
 
@@ -94,6 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let closed = false;
   return {
     config,
+    workOrders: workOrders.service,
     fastify,
     sockets,
     layer,
@@ -111,6 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed = true;
       if (code !== undefined) await sockets.close(code, code === 1012 ? "service restart" : "server closing");
       await fastify.close();
+      await workOrders.service.stopAll();
       await beat?.stop();
       await worker?.stop();
       await presence.close();

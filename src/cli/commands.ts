@@ -4,8 +4,10 @@ import { createsuperuser } from "./createsuperuser.js";
 import { layerCheck } from "./layer-check.js";
 import { migrate } from "./migrate.js";
 import { runworker } from "./runworker.js";
+import { roles } from "./roles.js";
 import { serve } from "./serve.js";
 import { users } from "./users.js";
+import { workorders } from "./workorders.js";
 
 /** One CLI command. `run` resolves with the exit code (-1: keep running, e.g. `serve`). */
 export interface Command {
@@ -23,5 +25,7 @@ export const commands: Record<string, Command> = {
   beat,
   createsuperuser,
   users,
+  roles,
+  workorders,
   runworker,
 };

@@ -3,7 +3,7 @@ import type { Connection } from "./handshake.js";
 import { stack, type Middleware } from "./middleware.js";
 import type { Kwargs, Scope } from "./scope.js";
 import type { SocketApp } from "./server.js";
-import { kRun, type WebsocketConsumer } from "./websocket-consumer.js";
+import { kRun, type kKwargs } from "./websocket-consumer.js";
 
 /**
  * The kwargs a route pattern captures: `"/ws/chat/:roomName/"` → `{ roomName: string }`.
@@ -14,8 +14,15 @@ export type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${in
     ? { [Key in Name]: string }
     : Record<never, string>;
 
-/** A consumer class whose instances accept the kwargs `K`. */
-export type ConsumerClass<K extends Kwargs> = new () => WebsocketConsumer<K>;
+/**
+ * A consumer class usable where the route captures the kwargs `K`: its instances need at
+ * most those kwargs (a consumer needing `{ roomName }` fits `/ws/chat/:roomName/`, not
+ * `/ws/lobby/`), checked through a phantom member.
+ */
+export type ConsumerClass<K extends Kwargs> = new () => {
+  readonly [kKwargs]?: (kwargs: K) => void;
+  [kRun](scope: Scope, connection: Connection): Promise<void>;
+};
 
 /** Per-route options. */
 export interface RouteOptions<K extends Kwargs> {

@@ -8,8 +8,8 @@ import type { Kwargs, Scope } from "./scope.js";
 
 /** Starts a consumer on a connection; used by the router, not by applications. */
 export const kRun = Symbol("switchboard.run");
-/** Phantom marker tying a consumer class to the URL kwargs it needs. */
-declare const kKwargs: unique symbol;
+/** Phantom marker tying a consumer class to the URL kwargs it needs (types only). */
+export declare const kKwargs: unique symbol;
 
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;

@@ -48,6 +48,14 @@ describe("routing", () => {
     expect(await c.receiveJson()).toMatchObject({ kwargs: { a: "x", b: "12" }, route: "/api/v1/items/:a/:b/", query: "1", client: "127.0.0.1" });
   });
 
+  it("types routes: a consumer needing kwargs fits only routes that capture them", () => {
+    // @ts-expect-error ScopeReporter needs kwargs a and b; this route captures none.
+    const wrong = () => new SocketRouter().route("/plain/", ScopeReporter);
+    expect(typeof wrong).toBe("function");
+    // A route capturing more than the consumer needs is fine.
+    expect(new SocketRouter().route("/x/:a/:b/:c/", ScopeReporter).resolve("/x/1/2/3/")?.kwargs).toEqual({ a: "1", b: "2", c: "3" });
+  });
+
   it("rejects bad route declarations with TypeError", () => {
     expect(() => new SocketRouter().route("no-slash/", ScopeReporter as never)).toThrow(TypeError);
     expect(() => new SocketRouter().route("/:a/:a/", ScopeReporter as never)).toThrow(TypeError);

@@ -39,6 +39,17 @@ export function accountsHttp({ users, sessions, tokens }: Deps) {
     await app.register(formbody, { bodyLimit: 16 * 1024 });
     app.decorateRequest("user", null);
     app.addHook("onRequest", async (request) => {
+      // API clients: `Authorization: Bearer <jwt>` (GraphQL resolves its own `JWT` scheme too).
+      const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
+      if (bearer) {
+        try {
+          const c = await tokens.verify(bearer[1]!);
+          request.user = { id: c.uid, username: c.username, nickname: c.nickname, groupName: c.groupName };
+        } catch {
+          request.user = null;
+        }
+        return;
+      }
       const token = request.cookies[SESSION_COOKIE];
       if (!token) return;
       const uid = await sessions.userId(token);

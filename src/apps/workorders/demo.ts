@@ -1,0 +1,60 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PipelineTemplate } from "./template.js";
+
+/** How many servers the demo deploys to. */
+const SERVERS = 3;
+
+/**
+ * Creates (once) a local git repository to deploy, and returns the demo template: fetch
+ * (clone at $COMMIT) → build → package → upload to servers 1..3 (copies into
+ * `$DATA_DIR/servers/<n>/`) → restart each (writes a marker file). Every command is a
+ * constant argv; the order's parameters arrive as environment variables, quoted inside the
+ * script, so a value is data, never code. Replace the commands with rsync/ssh/systemctl
+ * for real servers (see the README).
+ */
+export function demoTemplate(dataDir: string): PipelineTemplate {
+  const repo = join(dataDir, "demo-repo");
+  let head = "";
+  if (!existsSync(join(repo, ".git"))) {
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, "app.txt"), "hello from the demo app\n");
+    writeFileSync(join(repo, "build.sh"), '#!/bin/sh\nset -e\nmkdir -p dist\ncp app.txt dist/\necho "built $(cat app.txt | wc -c) bytes"\n', { mode: 0o755 });
+    const git = (...args: string[]): string =>
+      execFileSync("git", args, {
+        cwd: repo,
+        encoding: "utf8",
+        env: { ...process.env, GIT_AUTHOR_NAME: "switchboard", GIT_AUTHOR_EMAIL: "demo@localhost", GIT_COMMITTER_NAME: "switchboard", GIT_COMMITTER_EMAIL: "demo@localhost" },
+      });
+    git("init", "--quiet");
+    git("add", ".");
+    git("commit", "--quiet", "-m", "demo app");
+  }
+  head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
+  const servers = Array.from({ length: SERVERS }, (_, i) => i + 1);
+  return {
+    name: "demo-deploy",
+    description: "Deploys the local demo repository to three local 'servers' under DATA_DIR/servers.",
+    params: {
+      COMMIT: { pattern: "^[0-9a-f]{7,40}$", description: "the commit to deploy", default: head },
+      REPO: { pattern: "^/[A-Za-z0-9._/-]+$", description: "the repository to clone", default: repo },
+    },
+    concurrency: 4,
+    steps: [
+      { name: "fetch", command: ["sh", "-c", 'rm -rf src && git clone --quiet "$REPO" src && git -C src checkout --quiet "$COMMIT" && git -C src log --oneline -1'] },
+      { name: "build", command: ["sh", "-c", "cd src && ./build.sh"], needs: ["fetch"] },
+      { name: "package", command: ["tar", "-czf", "app.tgz", "-C", "src/dist", "."], needs: ["build"] },
+      ...servers.map((n) => ({
+        name: `upload-${n}`,
+        command: ["sh", "-c", `mkdir -p "$DATA_DIR/servers/${n}" && cp app.tgz "$DATA_DIR/servers/${n}/app-$ORDER_ID.tgz" && echo "uploaded to server ${n}"`],
+        needs: ["package"],
+      })),
+      ...servers.map((n) => ({
+        name: `restart-${n}`,
+        command: ["sh", "-c", `date -u +%Y-%m-%dT%H:%M:%SZ > "$DATA_DIR/servers/${n}/restarted" && echo "restarted server ${n}"`],
+        needs: [`upload-${n}`],
+      })),
+    ],
+  };
+}

@@ -1,0 +1,182 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../../storage/schema.js";
+import type { OrderState, StepState } from "./states.js";
+import { validateTemplate, type PipelineTemplate } from "./template.js";
+
+/** A work order as clients see it. */
+export interface WorkOrder {
+  id: number;
+  title: string;
+  templateId: number;
+  templateName: string;
+  params: Record<string, string>;
+  requesterId: number;
+  requester: string;
+  approverId: number | null;
+  state: OrderState;
+  reason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One step's run. */
+export interface StepRun {
+  step: string;
+  state: StepState;
+  startedAt: number | null;
+  finishedAt: number | null;
+  exitCode: number | null;
+  error: string | null;
+}
+
+/** One audit entry: who moved the order from where to where, and when. */
+export interface AuditEntry {
+  actorId: number | null;
+  from: string | null;
+  to: string;
+  note: string | null;
+  at: number;
+}
+
+/** Templates, orders, step runs, the audit trail and roles, in the database. */
+export class WorkOrderStore {
+  constructor(readonly db: Kysely<Database>) {}
+
+  async saveTemplate(template: PipelineTemplate): Promise<number> {
+    const definition = JSON.stringify(template);
+    const existing = await this.db.selectFrom("pipeline_templates").select("id").where("name", "=", template.name).executeTakeFirst();
+    if (existing) {
+      await this.db.updateTable("pipeline_templates").set({ definition }).where("id", "=", existing.id).execute();
+      return existing.id;
+    }
+    const row = await this.db.insertInto("pipeline_templates").values({ name: template.name, definition, created_at: Date.now() }).returning("id").executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async templates(): Promise<Array<{ id: number; template: PipelineTemplate }>> {
+    const rows = await this.db.selectFrom("pipeline_templates").selectAll().orderBy("id").execute();
+    return rows.map((r) => ({ id: r.id, template: validateTemplate(JSON.parse(r.definition)) }));
+  }
+
+  async template(idOrName: number | string): Promise<{ id: number; template: PipelineTemplate } | null> {
+    const row = await this.db
+      .selectFrom("pipeline_templates")
+      .selectAll()
+      .where(typeof idOrName === "number" ? "id" : "name", "=", idOrName)
+      .executeTakeFirst();
+    return row ? { id: row.id, template: validateTemplate(JSON.parse(row.definition)) } : null;
+  }
+
+  async createOrder(input: { title: string; templateId: number; params: Record<string, string>; requesterId: number; steps: string[] }): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const now = Date.now();
+      const row = await tx
+        .insertInto("work_orders")
+        .values({ title: input.title, template_id: input.templateId, params: JSON.stringify(input.params), requester_id: input.requesterId, approver_id: null, state: "draft", reason: null, created_at: now, updated_at: now })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await tx.insertInto("step_runs").values(input.steps.map((step) => ({ order_id: row.id, step, state: "pending", started_at: null, finished_at: null, exit_code: null, error: null }))).execute();
+      await tx.insertInto("work_order_audit").values({ order_id: row.id, actor_id: input.requesterId, from_state: null, to_state: "draft", note: null, at: now }).execute();
+      return row.id;
+    });
+  }
+
+  /** Moves an order and records who did it. */
+  async setState(id: number, from: OrderState, to: OrderState, actorId: number | null, changes: { approverId?: number; reason?: string | null } = {}): Promise<void> {
+    const now = Date.now();
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable("work_orders")
+        .set({ state: to, updated_at: now, ...(changes.approverId !== undefined ? { approver_id: changes.approverId } : {}), ...(changes.reason !== undefined ? { reason: changes.reason } : {}) })
+        .where("id", "=", id)
+        .execute();
+      await tx.insertInto("work_order_audit").values({ order_id: id, actor_id: actorId, from_state: from, to_state: to, note: changes.reason ?? null, at: now }).execute();
+    });
+  }
+
+  async order(id: number): Promise<WorkOrder | null> {
+    const row = await this.#orders().where("work_orders.id", "=", id).executeTakeFirst();
+    return row ? toOrder(row) : null;
+  }
+
+  async orders(filter: { state?: string; requesterId?: number } = {}): Promise<WorkOrder[]> {
+    let q = this.#orders().orderBy("work_orders.id", "desc").limit(200);
+    if (filter.state) q = q.where("work_orders.state", "=", filter.state);
+    if (filter.requesterId !== undefined) q = q.where("work_orders.requester_id", "=", filter.requesterId);
+    return (await q.execute()).map(toOrder);
+  }
+
+  async steps(orderId: number): Promise<StepRun[]> {
+    const rows = await this.db.selectFrom("step_runs").selectAll().where("order_id", "=", orderId).orderBy("id").execute();
+    return rows.map((r) => ({ step: r.step, state: r.state as StepState, startedAt: r.started_at, finishedAt: r.finished_at, exitCode: r.exit_code, error: r.error }));
+  }
+
+  async updateStep(orderId: number, step: string, patch: Partial<Omit<StepRun, "step">>): Promise<void> {
+    await this.db
+      .updateTable("step_runs")
+      .set({
+        ...(patch.state !== undefined ? { state: patch.state } : {}),
+        ...(patch.startedAt !== undefined ? { started_at: patch.startedAt } : {}),
+        ...(patch.finishedAt !== undefined ? { finished_at: patch.finishedAt } : {}),
+        ...(patch.exitCode !== undefined ? { exit_code: patch.exitCode } : {}),
+        ...(patch.error !== undefined ? { error: patch.error } : {}),
+      })
+      .where("order_id", "=", orderId)
+      .where("step", "=", step)
+      .execute();
+  }
+
+  async appendLog(orderId: number, step: string, text: string): Promise<void> {
+    const row = await this.db.selectFrom("step_runs").select("log").where("order_id", "=", orderId).where("step", "=", step).executeTakeFirst();
+    // Keep the last 256 KiB of a step's log.
+    const log = ((row?.log ?? "") + text).slice(-256 * 1024);
+    await this.db.updateTable("step_runs").set({ log }).where("order_id", "=", orderId).where("step", "=", step).execute();
+  }
+
+  async log(orderId: number, step: string): Promise<string> {
+    const row = await this.db.selectFrom("step_runs").select("log").where("order_id", "=", orderId).where("step", "=", step).executeTakeFirst();
+    return row?.log ?? "";
+  }
+
+  async audit(orderId: number): Promise<AuditEntry[]> {
+    const rows = await this.db.selectFrom("work_order_audit").selectAll().where("order_id", "=", orderId).orderBy("id").execute();
+    return rows.map((r) => ({ actorId: r.actor_id, from: r.from_state, to: r.to_state, note: r.note, at: r.at }));
+  }
+
+  async hasRole(userId: number, role: string): Promise<boolean> {
+    return (await this.db.selectFrom("user_roles").select("role").where("user_id", "=", userId).where("role", "=", role).executeTakeFirst()) !== undefined;
+  }
+
+  async grant(userId: number, role: string): Promise<void> {
+    if (!(await this.hasRole(userId, role))) await this.db.insertInto("user_roles").values({ user_id: userId, role }).execute();
+  }
+
+  async revoke(userId: number, role: string): Promise<void> {
+    await this.db.deleteFrom("user_roles").where("user_id", "=", userId).where("role", "=", role).execute();
+  }
+
+  #orders() {
+    return this.db
+      .selectFrom("work_orders")
+      .innerJoin("pipeline_templates", "pipeline_templates.id", "work_orders.template_id")
+      .innerJoin("users", "users.id", "work_orders.requester_id")
+      .select([
+        "work_orders.id as id",
+        "work_orders.title as title",
+        "work_orders.template_id as templateId",
+        "pipeline_templates.name as templateName",
+        "work_orders.params as params",
+        "work_orders.requester_id as requesterId",
+        "users.username as requester",
+        "work_orders.approver_id as approverId",
+        "work_orders.state as state",
+        "work_orders.reason as reason",
+        "work_orders.created_at as createdAt",
+        "work_orders.updated_at as updatedAt",
+      ]);
+  }
+}
+
+function toOrder(r: Omit<WorkOrder, "params" | "state"> & { params: string; state: string }): WorkOrder {
+  return { ...r, params: JSON.parse(r.params) as Record<string, string>, state: r.state as OrderState };
+}
