@@ -1,0 +1,158 @@
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserStore } from "../../../src/apps/accounts/users.js";
+import { WorkOrderStore } from "../../../src/apps/workorders/store.js";
+import { WebsocketCommunicator } from "../../../src/core/index.js";
+import { startTestServer, type TestServer } from "../../helpers/server.js";
+
+let server: TestServer;
+const tokens: Record<string, string> = {};
+
+async function api(path: string, who: string | null, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+async function waitFor(id: number, states: string[], timeoutMs = 15_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api(`/api/workorders/${id}`, "dev");
+    if (states.includes(json.order.state)) return json;
+    if (Date.now() > deadline) throw new Error(`order ${id} still ${json.order.state}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ DATA_DIR: mkdtempSync(join(tmpdir(), "sb-wo-")) });
+  const users = new UserStore(server.app.db);
+  for (const [name, superuser] of [["dev", false], ["lead", false], ["root", true]] as const) {
+    await users.create({ username: name, email: `${name}@example.com`, password: "long-enough-pw", isSuperuser: superuser });
+    const res = await fetch(`${server.url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: name, password: "long-enough-pw" }) });
+    tokens[name] = ((await res.json()) as { token: string }).token;
+  }
+  await new WorkOrderStore(server.app.db).grant((await users.byUsername("lead"))!.id, "approver");
+}, 30_000);
+afterAll(async () => {
+  await server.close();
+});
+
+describe("work orders over the API", () => {
+  it("lets only superusers define templates", async () => {
+    const template = { name: "mine", params: {}, steps: [{ name: "x", command: ["true"] }] };
+    expect((await api("/api/templates", "dev", template)).status).toBe(403);
+    expect((await api("/api/templates", null, template)).status).toBe(401);
+    expect((await api("/api/templates", "root", template)).status).toBe(200);
+    expect((await api("/api/templates", "root", { name: "bad", params: {}, steps: [{ name: "a", command: ["true"], needs: ["b"] }] })).json.detail).toBe("step a: needs unknown step b");
+  });
+
+  it("refuses parameters that do not match their pattern before anything runs", async () => {
+    const res = await api("/api/workorders", "dev", { title: "evil", template: "demo-deploy", params: { COMMIT: "abc1234; rm -rf /" } });
+    expect(res.status).toBe(400);
+    expect(res.json.detail).toMatch(/parameter COMMIT: must match/);
+  });
+
+  it("runs the demo pipeline once an approver (not the requester) approves, with parallel server branches", async () => {
+    const filed = await api("/api/workorders", "dev", { title: "deploy demo", template: "demo-deploy", params: {} });
+    expect(filed.status).toBe(201);
+    const id = filed.json.order.id as number;
+    expect(filed.json.order.state).toBe("pending_approval");
+    const watcher = new WebsocketCommunicator(server.wsUrl, `/ws/workorders/${id}/`, { headers: { authorization: `Bearer ${tokens.dev}` } });
+    expect((await watcher.connect()).connected).toBe(true);
+    expect(await watcher.receiveJson()).toMatchObject({ type: "workorder.state", order: { id, state: "pending_approval" } });
+    expect((await api(`/api/workorders/${id}/approve`, "dev", {})).status).toBe(403); // the requester
+    const approved = await api(`/api/workorders/${id}/approve`, "lead", {});
+    expect(approved.status).toBe(200);
+    const done = await waitFor(id, ["succeeded", "failed"]);
+    expect(done.order.state).toBe("succeeded");
+    expect(done.steps.every((s: { state: string }) => s.state === "succeeded")).toBe(true);
+    const uploads = done.steps.filter((s: { step: string }) => s.step.startsWith("upload-"));
+    const overlap = uploads.some((a: any) => uploads.some((b: any) => a !== b && a.startedAt < b.finishedAt && b.startedAt < a.finishedAt));
+    expect(overlap).toBe(true);
+    for (const n of [1, 2, 3]) {
+      expect(readdirSync(join(server.dataDir, "servers", String(n)))).toEqual(expect.arrayContaining([`app-${id}.tgz`, "restarted"]));
+    }
+    expect(done.audit.map((a: { to: string }) => a.to)).toEqual(["draft", "pending_approval", "approved", "running", "succeeded"]);
+    // The watcher saw the diagram change live: steps going running → succeeded.
+    const events: any[] = [];
+    try {
+      for (;;) events.push(await watcher.receiveJson(500));
+    } catch {
+      // drained
+    }
+    const fetchStates = events.filter((e) => e.event?.kind === "step" && e.event.step === "fetch").map((e) => e.event.state);
+    expect(fetchStates).toEqual(["running", "succeeded"]);
+    expect(events.some((e) => e.event?.kind === "order" && e.event.state === "succeeded")).toBe(true);
+    expect((await api(`/api/workorders/${id}/steps/build/log`, "dev")).json.log).toMatch(/built \d+ bytes/);
+    await watcher.disconnect();
+  }, 30_000);
+
+  it("rejects with a reason; a failed step skips its dependants and retry finishes the run", async () => {
+    const rejectMe = await api("/api/workorders", "dev", { title: "nope", template: "demo-deploy", params: {} });
+    expect((await api(`/api/workorders/${rejectMe.json.order.id}/reject`, "lead", {})).status).toBe(400);
+    const rejected = await api(`/api/workorders/${rejectMe.json.order.id}/reject`, "lead", { reason: "not today" });
+    expect(rejected.json.order).toMatchObject({ state: "rejected", reason: "not today" });
+    expect((await api(`/api/workorders/${rejectMe.json.order.id}/approve`, "lead", {})).status).toBe(409);
+
+    await api("/api/templates", "root", {
+      name: "flaky",
+      params: {},
+      steps: [
+        { name: "flaky", command: ["sh", "-c", "if [ -f done-once ]; then echo ok; else touch done-once; echo first try fails >&2; exit 1; fi"] },
+        { name: "after", command: ["true"], needs: ["flaky"] },
+      ],
+    });
+    const filed = await api("/api/workorders", "dev", { title: "flaky run", template: "flaky", params: {} });
+    const id = filed.json.order.id;
+    await api(`/api/workorders/${id}/approve`, "lead", {});
+    const failed = await waitFor(id, ["failed"]);
+    expect(Object.fromEntries(failed.steps.map((s: any) => [s.step, s.state]))).toEqual({ flaky: "failed", after: "skipped" });
+    expect((await api(`/api/workorders/${id}/retry`, "dev", {})).status).toBe(200);
+    const done = await waitFor(id, ["succeeded"]);
+    expect(done.steps.map((s: any) => s.state)).toEqual(["succeeded", "succeeded"]);
+  }, 30_000);
+
+  it("cancels a long step", async () => {
+    await api("/api/templates", "root", { name: "long", params: {}, steps: [{ name: "wait", command: ["sleep", "30"] }] });
+    const filed = await api("/api/workorders", "dev", { title: "long", template: "long", params: {} });
+    const id = filed.json.order.id;
+    await api(`/api/workorders/${id}/approve`, "lead", {});
+    await waitFor(id, ["running"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await api(`/api/workorders/${id}/cancel`, "dev", {})).json.order.state).toBe("cancelled");
+    const deadline = Date.now() + 5000;
+    let step = "";
+    while (Date.now() < deadline && step !== "cancelled") {
+      step = (await api(`/api/workorders/${id}`, "dev")).json.steps[0].state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(step).toBe("cancelled");
+  }, 20_000);
+});
+
+describe("restart while an order runs", () => {
+  it("leaves it failed with the reason interrupted, never stuck in running", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sb-wo-restart-"));
+    let node = await startTestServer({ DATA_DIR: dataDir });
+    const users = new UserStore(node.app.db);
+    await users.create({ username: "a", email: "a@example.com", password: "long-enough-pw", isSuperuser: true });
+    const b = await users.create({ username: "bee", email: "b@example.com", password: "long-enough-pw" });
+    const svc = node.app.workOrders;
+    await svc.defineTemplate({ name: "forever", params: {}, steps: [{ name: "wait", command: ["sleep", "30"] }] }, "server");
+    const view = await svc.file(("user" in b && b.user.id) as number, { title: "t", template: "forever", params: {} });
+    await svc.act(view.order.id, "approve", await svc.actor(1));
+    await node.close();
+    node = await startTestServer({ DATA_DIR: dataDir });
+    const after = await node.app.workOrders.view(view.order.id);
+    expect(after!.order).toMatchObject({ state: "failed", reason: "interrupted" });
+    expect(after!.steps[0]).toMatchObject({ state: expect.stringMatching(/failed|cancelled/) });
+    await node.close();
+    expect(existsSync(dataDir)).toBe(true);
+  }, 30_000);
+});
