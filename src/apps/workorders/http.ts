@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { TransitionError, type OrderAction } from "./states.js";
+import { TransitionError, nextState, type Actor, type OrderAction, type OrderState } from "./states.js";
 import type { WorkOrderService } from "./service.js";
 import { TemplateError } from "./template.js";
 
@@ -18,7 +18,11 @@ export function workOrdersHttp(service: WorkOrderService) {
     app.get<{ Querystring: { state?: string } }>("/api/workorders", async (request) => ({ orders: await service.store.orders({ state: request.query.state }) }));
     app.get<{ Params: { id: string } }>("/api/workorders/:id", async (request, reply) => {
       const view = await service.view(Number(request.params.id));
-      return view ?? reply.code(404).send({ error: "not_found" });
+      if (!view) return reply.code(404).send({ error: "not_found" });
+      // Which buttons this user may press (the server checks again on every action).
+      const actor = request.user ? await service.actor(Number(request.user.id)) : null;
+      const can = Object.fromEntries(ACTIONS.map((a) => [a, actor !== null && allowed(view.order.state, a, actor, view.order.requesterId)]));
+      return { ...view, can };
     });
     app.get<{ Params: { id: string; step: string } }>("/api/workorders/:id/steps/:step/log", async (request) => ({
       log: await service.store.log(Number(request.params.id), request.params.step),
@@ -55,5 +59,14 @@ async function guarded(request: FastifyRequest, reply: FastifyReply, work: (uid:
     if (error instanceof TransitionError) return reply.code(error.code === "forbidden" ? 403 : 409).send({ error: error.code, detail: error.message });
     if (error instanceof TemplateError) return reply.code(error.subject === "order" ? 404 : 400).send({ error: "invalid_request", detail: error.message });
     throw error;
+  }
+}
+
+function allowed(state: OrderState, action: OrderAction, actor: Actor, requesterId: number): boolean {
+  try {
+    nextState(state, action, actor, requesterId);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -7,6 +7,7 @@ import type { UserStore } from "../accounts/users.js";
 import { workOrderConsumer } from "./consumer.js";
 import { demoTemplate } from "./demo.js";
 import { workOrdersHttp } from "./http.js";
+import { workOrderPages } from "./pages.js";
 import { WorkOrderService } from "./service.js";
 import { WorkOrderStore } from "./store.js";
 
@@ -22,7 +23,10 @@ export async function workOrdersApp(db: Kysely<Database>, layer: ChannelLayer, u
     sockets: new SocketRouter()
       .route("/ws/workorders/", consumer, { middleware: [requireUser()] })
       .route("/ws/workorders/:id/", consumer, { params: { id: /\d{1,12}/ }, middleware: [requireUser()] }),
-    http: async (app: FastifyInstance) => app.register(workOrdersHttp(service)),
+    http: async (app: FastifyInstance) => {
+      await app.register(workOrdersHttp(service));
+      await app.register(workOrderPages());
+    },
   };
 }
 

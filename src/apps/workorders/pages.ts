@@ -1,0 +1,25 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { FastifyInstance } from "fastify";
+import { WEB_ROOT } from "../chat/pages.js";
+
+const require = createRequire(import.meta.url);
+
+/** The work-order pages: list, new order, order (diagram); and the ELK layout engine they use. */
+export function workOrderPages() {
+  const read = (name: string): string => readFileSync(new URL(name, `file://${WEB_ROOT}`), "utf8");
+  const list = read("workorders.html");
+  const order = read("workorder.html");
+  const create = read("workorder-new.html");
+  const elk = readFileSync(require.resolve("elkjs/lib/elk.bundled.js"), "utf8");
+  return async (app: FastifyInstance): Promise<void> => {
+    const html = (body: string) => async (_request: unknown, reply: { type(t: string): { send(b: string): unknown } }) => reply.type("text/html; charset=utf-8").send(body);
+    app.get("/workorders/", html(list));
+    app.get("/workorders/new/", html(create));
+    app.get<{ Params: { id: string } }>("/workorders/:id/", async (request, reply) => {
+      if (!/^\d{1,12}$/.test(request.params.id)) return reply.code(404).send("not found");
+      return reply.type("text/html; charset=utf-8").send(order);
+    });
+    app.get("/static/vendor/elk.bundled.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=86400").send(elk));
+  };
+}

@@ -1,0 +1,94 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserStore } from "../../src/apps/accounts/users.js";
+import { WorkOrderStore } from "../../src/apps/workorders/store.js";
+import { findChromium, launchChromium } from "../helpers/chromium.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+
+const chromiumBin = findChromium("work-order browser test");
+const ARTIFACTS = join(import.meta.dirname, "../../.ci/out");
+
+describe.skipIf(!chromiumBin.available)("work-order board in a real browser", () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchChromium(chromiumBin.path);
+    const users = new UserStore(server.app.db);
+    for (const name of ["dev", "lead"]) await users.create({ username: name, email: `${name}@example.com`, password: "long-enough-pw" });
+    await new WorkOrderStore(server.app.db).grant((await users.byUsername("lead"))!.id, "approver");
+    await server.app.workOrders.defineTemplate(
+      {
+        name: "slow-demo",
+        params: {},
+        steps: [
+          { name: "fetch", command: ["sleep", "0.7"] },
+          { name: "build", command: ["sleep", "0.7"], needs: ["fetch"] },
+          { name: "upload-1", command: ["sleep", "0.7"], needs: ["build"] },
+          { name: "upload-2", command: ["sleep", "0.7"], needs: ["build"] },
+        ],
+      },
+      "server",
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function signedIn(username: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/accounts/login/?next=/workorders/`);
+    await page.fill('input[name="username"]', username);
+    await page.fill('input[name="password"]', "long-enough-pw");
+    await page.click('#account-form button[type="submit"]');
+    await page.waitForURL(`${server.url}/workorders/`);
+    return page;
+  }
+
+  it("one page approves; another page on the same order sees the nodes go pending → running → succeeded live", async () => {
+    const dev = await signedIn("dev");
+    await dev.goto(`${server.url}/workorders/new/`);
+    await dev.fill("#order-title", "ship it");
+    await dev.selectOption("#order-template", { label: "slow-demo" });
+    await dev.click("#order-submit");
+    await dev.waitForURL(/\/workorders\/\d+\/$/);
+    await dev.waitForSelector('.node[data-step="build"][data-state="pending"]');
+    // The requester sees no approve button; the server would refuse anyway.
+    expect(await dev.isHidden("#action-approve")).toBe(true);
+    // Record every state each node passes through, as the page draws it.
+    await dev.evaluate(() => {
+      const seen: Record<string, string[]> = {};
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      const record = () => {
+        for (const n of document.querySelectorAll<SVGGElement>(".node")) {
+          const list = (seen[n.dataset.step!] ??= []);
+          if (list.at(-1) !== n.dataset.state) list.push(n.dataset.state!);
+        }
+      };
+      record();
+      new MutationObserver(record).observe(document.getElementById("diagram")!, { attributes: true, subtree: true, attributeFilter: ["data-state"] });
+    });
+
+    const lead = await signedIn("lead");
+    await lead.goto(dev.url());
+    await lead.waitForSelector("#action-approve:not([hidden])");
+    await lead.click("#action-approve");
+
+    await dev.waitForFunction(() => document.getElementById("order-state")?.dataset.state === "succeeded", null, { timeout: 15_000 });
+    const seen = await dev.evaluate(() => (window as unknown as { seen: Record<string, string[]> }).seen);
+    for (const step of ["fetch", "build", "upload-1", "upload-2"]) expect(seen[step]).toEqual(["pending", "running", "succeeded"]);
+    expect(await dev.$$eval(".node", (nodes) => nodes.map((n) => (n as SVGGElement).dataset.state))).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    await dev.click('.node[data-step="build"]');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await dev.screenshot({ path: join(ARTIFACTS, "workorder.png"), fullPage: true });
+  }, 40_000);
+});
