@@ -63,8 +63,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const presence = new Presence(presenceStore, layer, { logger });
   const accounts = accountsApp(db, config.secretKey, { tokenSeconds: config.jwtExpiresIn });
   const chat = chatApp(new MessageStore(db), layer, presence, { requireLogin: config.chatRequireLogin });
-  const graphql = graphqlApp(db, layer, accounts, { debug: config.debug });
   const workOrders = await workOrdersApp(db, layer, accounts.users, config.dataDir, logger);
+  const graphql = graphqlApp(db, layer, accounts, { debug: config.debug, workOrders: workOrders.service });
   const router = new SocketRouter()
     .include("", chat.sockets)
     .include("", clockRoutes())

@@ -7,10 +7,12 @@ import { BookStore } from "./books.js";
 import { graphqlWsConsumer } from "./graphql-ws-consumer.js";
 import { graphqlHttp } from "./http.js";
 import { buildSchema, type GraphQLContext } from "./schema.js";
+import { addWorkOrders } from "./workorder-schema.js";
+import type { WorkOrderService } from "../workorders/service.js";
 
 /** The GraphQL app: HTTP at `/graphql/` and graphql-ws subscriptions on the same path. */
-export function graphqlApp(db: Kysely<Database>, layer: ChannelLayer, accounts: AccountsApp, options: { debug?: boolean } = {}) {
-  const schema = buildSchema();
+export function graphqlApp(db: Kysely<Database>, layer: ChannelLayer, accounts: AccountsApp, options: { debug?: boolean; workOrders?: WorkOrderService } = {}) {
+  const schema = buildSchema(options.workOrders ? addWorkOrders(options.workOrders) : undefined);
   const books = new BookStore(db);
   const base = { users: accounts.users, books, tokens: accounts.tokens, layer };
   const context = async (request: FastifyRequest): Promise<GraphQLContext> => {

@@ -5,7 +5,12 @@ import type { ChannelLayer, LayerMessage } from "../../core/index.js";
  * listens on a channel of its own, so it works across nodes like any socket; `return()`
  * (the subscription ending) cancels the pending receive and leaves the group at once.
  */
-export function groupEvents(layer: ChannelLayer, group: string, types: readonly string[]): AsyncIterableIterator<LayerMessage> {
+export function groupEvents(
+  layer: ChannelLayer,
+  group: string,
+  types: readonly string[],
+  accept: (message: LayerMessage) => boolean = () => true,
+): AsyncIterableIterator<LayerMessage> {
   const controller = new AbortController();
   const channel = (async () => {
     const name = await layer.newChannel("graphql");
@@ -23,7 +28,7 @@ export function groupEvents(layer: ChannelLayer, group: string, types: readonly 
         } catch {
           return done();
         }
-        if (types.includes(message.type)) return { value: message, done: false };
+        if (types.includes(message.type) && accept(message)) return { value: message, done: false };
       }
     },
     async return() {

@@ -35,12 +35,19 @@ function checkName(value: string, what: string): string {
   return name;
 }
 
-/** Builds the schema code-first with Pothos. */
-export function buildSchema(): GraphQLSchema {
-  const builder = new SchemaBuilder<{
+function makeBuilder() {
+  return new SchemaBuilder<{
     Context: GraphQLContext;
     Scalars: { GenericScalar: { Input: unknown; Output: unknown } };
   }>({});
+}
+
+/** The schema builder, typed with this schema's context and scalars, for modules that add fields. */
+export type Builder = ReturnType<typeof makeBuilder>;
+
+/** Builds the schema code-first with Pothos; `extend` adds other apps' types and fields. */
+export function buildSchema(extend: (builder: Builder, requireUser: (ctx: GraphQLContext) => ScopeUser) => void = () => undefined): GraphQLSchema {
+  const builder = makeBuilder();
 
   builder.scalarType("GenericScalar", {
     description: "Any JSON value (graphql_jwt's payload).",
@@ -218,6 +225,7 @@ export function buildSchema(): GraphQLSchema {
     }),
   });
 
+  extend(builder, requireUser);
   return builder.toSchema();
 }
 
