@@ -187,6 +187,47 @@ async function api() {
   }
 }
 
+/** 100 watchers on one order of a 20-step template. */
+async function workorders() {
+  const dataDir = mkdtempSync(join(tmpdir(), "sb-bench-wo-"));
+  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const template = {
+    name: "bench-20",
+    params: {},
+    concurrency: 4,
+    // 20 steps: a chain of 4 stages × 5 parallel steps, each a short real process.
+    steps: Array.from({ length: 20 }, (_, i) => ({
+      name: `s${i}`,
+      command: ["sleep", "0.05"],
+      needs: i < 5 ? [] : Array.from({ length: 5 }, (_, j) => `s${Math.floor(i / 5) * 5 - 5 + j}`),
+    })),
+  };
+  writeFileSync(join(dataDir, "bench-20.json"), JSON.stringify(template));
+  const cli = (...args) => execFileSync(process.execPath, ["dist/cli/main.js", ...args], { cwd: root, env, stdio: "pipe" });
+  cli("migrate");
+  cli("workorders", "load-template", join(dataDir, "bench-20.json"));
+  const s = await startSwitchboard({ DATA_DIR: dataDir });
+  try {
+    const http = s.url.replace(/^ws/, "http");
+    for (const name of ["dev", "lead"]) {
+      await fetch(`${http}/graphql/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `mutation { createUser(username: "${name}", email: "${name}@example.com", password: "bench-secret-pw") { msg } }` }),
+      });
+    }
+    cli("roles", "grant", "lead", "approver");
+    return await new Promise((resolve, reject) => {
+      const child = start(1, [process.execPath, "bench/workorders-load.js", JSON.stringify({ url: http, wsUrl: s.url, watchers: 100, template: "bench-20" })]);
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop())) : reject(new Error(`work-order load exited ${code}`))));
+    });
+  } finally {
+    await stop(s.child);
+  }
+}
+
 const results = {};
 for (const name of Object.keys(scenarios)) {
   if (only && !only.includes(name)) continue;
@@ -212,4 +253,14 @@ if (!only || only.includes("api")) {
 | socket handshakes/s, anonymous | ${a.handshakeAnonymous.handshakesPerSec.toFixed(0)} |
 | socket handshakes/s, JWT (Authorization: Bearer) | ${a.handshakeJwt.handshakesPerSec.toFixed(0)} (${(a.handshakeJwt.handshakesPerSec / a.handshakeAnonymous.handshakesPerSec).toFixed(2)}×) |`);
   writeFileSync(join(root, "bench/results/api.json"), JSON.stringify(a, null, 2));
+}
+if (!only || only.includes("workorders")) {
+  process.stderr.write("bench: workorders…\n");
+  const w = await workorders();
+  console.log(`
+| Work orders: ${w.watchers} watchers on one order, 20-step template | figure |
+| --- | --- |
+| step changes seen by every watcher | ${w.complete} of ${w.changes} |
+| change → last watcher updated, p50 / p99 / max (ms) | ${w.p50} / ${w.p99} / ${w.max} |`);
+  writeFileSync(join(root, "bench/results/workorders.json"), JSON.stringify(w, null, 2));
 }
