@@ -76,6 +76,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app: stack(router.app(), originCheck({ allowed: config.allowedOrigins }), accounts.auth),
     layer,
     logger,
+    limits: config.limits,
   });
 
   // Fastify logs every request at info; keep that out of the log unless debugging.

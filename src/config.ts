@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { DEFAULT_LIMITS, parseRateLimit, type SocketLimits } from "./core/index.js";
 
 /** The server's configuration, read from environment variables once at start. */
 export interface Config {
@@ -27,6 +28,8 @@ export interface Config {
   jwtExpiresIn: number;
   /** Show internal error details in API answers (`DEBUG=1`; never in production). */
   debug: boolean;
+  /** Socket limits (`WS_RATE_LIMIT`, `WS_MAX_BUFFERED`, `WS_MAX_CONNECTIONS_PER_IP`, `WS_PING_INTERVAL`). */
+  limits: SocketLimits;
 }
 
 /** A configuration that cannot start the server; the message lists every problem. */
@@ -79,6 +82,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(jwtExpiresIn) || jwtExpiresIn < 10 || jwtExpiresIn > 86400) {
     problems.push(`JWT_EXPIRES_IN must be whole seconds, 10–86400 (got ${JSON.stringify(env.JWT_EXPIRES_IN)})`);
   }
+  const limits: SocketLimits = { ...DEFAULT_LIMITS };
+  if (env.WS_RATE_LIMIT !== undefined && env.WS_RATE_LIMIT.trim() !== "") {
+    try {
+      limits.rateLimit = parseRateLimit(env.WS_RATE_LIMIT);
+    } catch (error) {
+      problems.push(`WS_RATE_LIMIT: ${(error as Error).message}`);
+    }
+  }
+  const whole = (name: string, min: number, max: number, set: (n: number) => void): void => {
+    const raw = env[name]?.trim();
+    if (!raw) return;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name} must be a whole number ${min}–${max} (got ${JSON.stringify(raw)})`);
+    else set(n);
+  };
+  whole("WS_MAX_BUFFERED", 1024, 1024 ** 3, (n) => (limits.maxBufferedBytes = n));
+  whole("WS_MAX_CONNECTIONS_PER_IP", 1, 1_000_000, (n) => (limits.maxConnectionsPerIp = n));
+  whole("WS_PING_INTERVAL", 0, 3600, (n) => (limits.pingIntervalMs = n * 1000));
   const secretKey = env.SECRET_KEY ?? "";
   if (env.SECRET_KEY !== undefined && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -97,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chatRequireLogin: requireLogin === "1",
     jwtExpiresIn,
     debug: env.DEBUG === "1",
+    limits,
   };
 }
 

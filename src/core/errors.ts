@@ -44,6 +44,9 @@ export const ERRORS = {
   SB_ERR_INVALID_MESSAGE: { message: "message must be a non-empty string of at most 4096 bytes", frame: "invalid_message" },
   SB_ERR_UNKNOWN_TYPE: { message: "unknown message type", frame: "unknown_type" },
   SB_ERR_INVALID_REQUEST: { message: "malformed request", frame: "invalid_request" },
+  SB_ERR_RATE_LIMITED: { message: "too many frames", frame: "rate_limited" },
+  SB_ERR_TOO_MANY_CONNECTIONS: { message: "too many connections from this address", status: 429 },
+  SB_ERR_SLOW_CONSUMER: { message: "peer reads too slowly", closeCode: CloseCode.TRY_AGAIN_LATER },
 } as const satisfies Record<string, CatalogEntry>;
 
 /** A catalogued error code. */

@@ -3,6 +3,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { ChannelLayer } from "./layers/layer.js";
+import type { SocketLimits, SocketStats } from "./limits.js";
 import type { Logger } from "./logger.js";
 
 /** Where a request stashes the subprotocol the consumer chose, for `handleProtocols`. */
@@ -12,6 +13,10 @@ export const kChosenProtocol = Symbol("switchboard.chosenProtocol");
 export interface Connection {
   readonly layer: ChannelLayer | null;
   readonly logger: Logger;
+  /** The limits the server enforces on this connection. */
+  readonly limits: SocketLimits;
+  /** The server's counters. */
+  readonly stats: SocketStats;
   /** `pending` until the app accepts (upgrade done) or rejects (HTTP response sent). */
   readonly state: "pending" | "accepted" | "rejected";
   /** Resolves once the handshake is accepted or rejected. */
@@ -42,6 +47,8 @@ export class Handshake implements Connection {
     readonly wss: WebSocketServer,
     readonly layer: ChannelLayer | null,
     readonly logger: Logger,
+    readonly limits: SocketLimits,
+    readonly stats: SocketStats,
     timeoutMs: number,
     readonly onAccepted: (ws: WebSocket) => void,
   ) {
@@ -84,6 +91,7 @@ export class Handshake implements Connection {
     if (this.#state !== "pending") return;
     const socket = this.#socket!;
     this.#settle("rejected");
+    this.stats.rejected[status] = (this.stats.rejected[status] ?? 0) + 1;
     if (!socket.writable) {
       socket.destroy();
       return;

@@ -16,6 +16,7 @@ export { SocketServer, type SocketApp, type SocketServerOptions } from "./server
 export type { Connection } from "./handshake.js";
 export type { Scope, ScopeUser, Kwargs } from "./scope.js";
 export { stack, type Middleware } from "./middleware.js";
+export { DEFAULT_LIMITS, parseRateLimit, type SocketLimits, type SocketStats } from "./limits.js";
 export { originCheck, isAllowed, type OriginCheckOptions } from "./origin.js";
 export { socketsPlugin } from "./fastify-plugin.js";
 export { CloseCode, ERRORS, SwitchboardError, errorFrame, type ErrorCode, type CatalogEntry } from "./errors.js";

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode } from "./errors.js";
 import { Handshake, kChosenProtocol, type Connection } from "./handshake.js";
+import { DEFAULT_LIMITS, newSocketStats, type SocketLimits, type SocketStats } from "./limits.js";
 import type { ChannelLayer } from "./layers/layer.js";
 import { silentLogger, type Logger } from "./logger.js";
 import type { Scope } from "./scope.js";
@@ -32,6 +33,8 @@ export interface SocketServerOptions {
    * upgrade listeners of an existing app.
    */
   accepts?: (request: IncomingMessage) => boolean;
+  /** Per-connection limits; see {@link DEFAULT_LIMITS}. */
+  limits?: Partial<SocketLimits>;
 }
 
 /**
@@ -52,6 +55,12 @@ export class SocketServer {
   readonly #open = new Set<WebSocket>();
   readonly #pending = new Set<Handshake>();
   readonly #attached = new Set<Server>();
+  readonly #perIp = new Map<string, number>();
+  readonly #alive = new WeakSet<WebSocket>();
+  readonly #pinger: NodeJS.Timeout | undefined;
+  readonly limits: SocketLimits;
+  /** Counters for the metrics endpoint. */
+  readonly stats: SocketStats = newSocketStats();
   #closing = false;
 
   constructor(options: SocketServerOptions) {
@@ -62,6 +71,23 @@ export class SocketServer {
     this.#logger = options.logger ?? silentLogger;
     this.#handshakeTimeout = options.handshakeTimeout ?? 10_000;
     this.#accepts = options.accepts ?? (() => true);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    if (this.limits.pingIntervalMs > 0) {
+      // A peer that answered no ping for a whole interval is gone: drop it (its consumer
+      // then leaves its groups), within two intervals of going silent.
+      this.#pinger = setInterval(() => {
+        for (const ws of this.#open) {
+          if (!this.#alive.has(ws)) {
+            this.stats.deadPeersDropped++;
+            ws.terminate();
+            continue;
+          }
+          this.#alive.delete(ws);
+          ws.ping();
+        }
+      }, this.limits.pingIntervalMs);
+      this.#pinger.unref();
+    }
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -106,6 +132,8 @@ export class SocketServer {
       this.#wss,
       this.layer,
       this.#logger,
+      this.limits,
+      this.stats,
       this.#handshakeTimeout,
       (ws) => this.#track(ws),
     );
@@ -118,6 +146,19 @@ export class SocketServer {
       handshake.reject(400, "bad request path");
       return;
     }
+    // Connections per client address (set before middleware may rewrite scope.client).
+    const address = request.socket.remoteAddress ?? "";
+    const count = this.#perIp.get(address) ?? 0;
+    if (count >= this.limits.maxConnectionsPerIp) {
+      handshake.reject(429, "too many connections from this address");
+      return;
+    }
+    this.#perIp.set(address, count + 1);
+    socket.once("close", () => {
+      const left = (this.#perIp.get(address) ?? 1) - 1;
+      if (left <= 0) this.#perIp.delete(address);
+      else this.#perIp.set(address, left);
+    });
     this.#pending.add(handshake);
     try {
       await this.#app(scope, handshake);
@@ -131,6 +172,8 @@ export class SocketServer {
 
   #track(ws: WebSocket): void {
     this.#open.add(ws);
+    this.#alive.add(ws);
+    ws.on("pong", () => this.#alive.add(ws));
     ws.once("close", () => this.#open.delete(ws));
   }
 
@@ -140,6 +183,7 @@ export class SocketServer {
    */
   async close(code: number = CloseCode.GOING_AWAY, reason = "server closing", timeoutMs = 2000): Promise<void> {
     this.#closing = true;
+    clearInterval(this.#pinger);
     for (const server of this.#attached) this.detach(server);
     for (const handshake of this.#pending) handshake.reject(503, "server is shutting down");
     const closed = [...this.#open].map(

@@ -1,9 +1,10 @@
 import type { WebSocket } from "ws";
 import { Consumer, MAILBOX_HIGH_WATER } from "./consumer.js";
 import { sealFromDispatch } from "./dispatch.js";
-import { CloseCode, SwitchboardError } from "./errors.js";
+import { CloseCode, SwitchboardError, errorFrame } from "./errors.js";
 import type { Connection } from "./handshake.js";
 import { assertGroupName } from "./layers/layer.js";
+import { TokenBucket } from "./limits.js";
 import type { Kwargs, Scope } from "./scope.js";
 
 /** Starts a consumer on a connection; used by the router, not by applications. */
@@ -70,7 +71,24 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
       return;
     }
     this.#ws = ws;
+    const { limits, stats } = connection;
+    const bucket = limits.rateLimit ? new TokenBucket(limits.rateLimit) : null;
+    let refusedInARow = 0;
     ws.on("message", (data: Buffer, isBinary: boolean) => {
+      stats.framesIn++;
+      if (bucket && !bucket.take()) {
+        // Over the rate: the frame is dropped and said so; a client that keeps going is cut off.
+        stats.rateLimited++;
+        if (++refusedInARow > limits.rateLimit!.burst) {
+          void this.close(CloseCode.POLICY_VIOLATION, "rate limit exceeded");
+          return;
+        }
+        if (refusedInARow === 1 || refusedInARow % 50 === 0) {
+          ws.send(JSON.stringify(errorFrame("SB_ERR_RATE_LIMITED", `at most ${limits.rateLimit!.messages} frames per ${limits.rateLimit!.perSeconds} s`)));
+        }
+        return;
+      }
+      refusedInARow = 0;
       if (isBinary) this.enqueue(() => this.receive(null, data));
       else this.enqueue(() => this.receive(data.toString("utf8"), null));
       // A client that sends faster than its handlers run is paused (TCP pushes back on it)
@@ -103,7 +121,34 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   send(data: string | Buffer, options: { binary?: boolean } = {}): void {
     const ws = this.#ws;
     if (!ws || ws.readyState !== 1) return;
+    if (ws.bufferedAmount > this.#maxBuffered && this.#tooSlow(ws.bufferedAmount)) {
+      // A peer that stops reading must not grow our memory: drop it, and only it.
+      this.#connection!.stats.slowConsumersDropped++;
+      this.logger.warn({ bufferedAmount: ws.bufferedAmount }, "slow consumer dropped");
+      ws.close(CloseCode.TRY_AGAIN_LATER, "too slow: try again later");
+      // Still-queued bytes would keep the close frame waiting: end the socket soon.
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return;
+    }
+    if (this.#overSince !== 0 && ws.bufferedAmount <= this.#maxBuffered) this.#overSince = 0;
     ws.send(data, (options.binary ?? typeof data !== "string") ? BINARY : TEXT);
+  }
+
+  /** Since when the backlog has been over the bound (0: it is not). */
+  #overSince = 0;
+
+  /**
+   * Whether a backlog over the bound means a slow peer: a healthy peer drains a burst within
+   * a second; one still over the bound after that (or 8× over it at any time) is not reading.
+   */
+  #tooSlow(buffered: number): boolean {
+    const now = Date.now();
+    if (this.#overSince === 0) this.#overSince = now;
+    return now - this.#overSince > 1000 || buffered > this.#maxBuffered * 8;
+  }
+
+  get #maxBuffered(): number {
+    return this.#connection?.limits.maxBufferedBytes ?? Number.POSITIVE_INFINITY;
   }
 
   /** Whether the socket is open for sending. */

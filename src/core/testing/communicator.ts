@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import WebSocket from "ws";
 import type { ChannelLayer } from "../layers/layer.js";
+import type { SocketLimits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import { SocketServer, type SocketApp } from "../server.js";
 
@@ -22,6 +23,8 @@ export interface CommunicatorOptions {
   layer?: ChannelLayer | null;
   logger?: Logger;
   maxPayload?: number;
+  /** Limits of the in-process server. */
+  limits?: Partial<SocketLimits>;
 }
 
 interface Received {
@@ -157,11 +160,28 @@ export class WebsocketCommunicator {
       layer: this.#options.layer ?? null,
       logger: this.#options.logger,
       maxPayload: this.#options.maxPayload,
+      limits: this.#options.limits,
     }).attach(server);
     this.#server = server;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     return `ws://127.0.0.1:${port}${this.#path}`;
+  }
+
+  /** The `ws://` base URL of the in-process server, once connected. */
+  get url(): string | null {
+    const address = this.#server?.address();
+    return address && typeof address === "object" ? `ws://127.0.0.1:${address.port}` : null;
+  }
+
+  /** The in-process server (for its stats), when there is one. */
+  get server(): SocketServer | null {
+    return this.#sockets;
+  }
+
+  /** Stops reading from the socket, as a stalled or vanished peer would (no pongs either). */
+  stopReading(): void {
+    (this.#socket() as unknown as { _socket: { pause(): void } })._socket.pause();
   }
 
   #socket(): WebSocket {

@@ -1,0 +1,62 @@
+/** Per-connection limits a {@link SocketServer} enforces. */
+export interface SocketLimits {
+  /** Frames a connection may send: `messages` per `perSeconds`, bursts up to `burst`; null disables. */
+  rateLimit: { messages: number; perSeconds: number; burst: number } | null;
+  /** Bytes queued for a peer that does not read before it is dropped with 1013. Default 1 MiB. */
+  maxBufferedBytes: number;
+  /** Open (and opening) sockets per client address; more are refused with HTTP 429. Default 256. */
+  maxConnectionsPerIp: number;
+  /** Milliseconds between server pings; a peer silent for two intervals is dropped. 0 disables. Default 30 000. */
+  pingIntervalMs: number;
+}
+
+/** The defaults: 100 frames/s with bursts of 200, 1 MiB of backlog, 256 sockets per address, pings every 30 s. */
+export const DEFAULT_LIMITS: SocketLimits = {
+  rateLimit: { messages: 100, perSeconds: 1, burst: 200 },
+  maxBufferedBytes: 1024 * 1024,
+  maxConnectionsPerIp: 256,
+  pingIntervalMs: 30_000,
+};
+
+/** Parses `WS_RATE_LIMIT`: `"<messages>/<seconds>"` (burst twice the rate), or `"0"` for none. */
+export function parseRateLimit(text: string): SocketLimits["rateLimit"] {
+  if (text.trim() === "0") return null;
+  const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) <= 0) throw new TypeError(`rate limit must be <messages>/<seconds> or 0 (got ${JSON.stringify(text)})`);
+  return { messages: Number(m[1]), perSeconds: Number(m[2]), burst: Number(m[1]) * 2 };
+}
+
+/** Counters the socket server keeps, read by the metrics endpoint. */
+export interface SocketStats {
+  framesIn: number;
+  rateLimited: number;
+  slowConsumersDropped: number;
+  deadPeersDropped: number;
+  /** Handshakes refused, by HTTP status. */
+  rejected: Record<string, number>;
+}
+
+export function newSocketStats(): SocketStats {
+  return { framesIn: 0, rateLimited: 0, slowConsumersDropped: 0, deadPeersDropped: 0, rejected: {} };
+}
+
+/** A token bucket: `take()` is false when the connection is over its rate. */
+export class TokenBucket {
+  #tokens: number;
+  #at = performance.now();
+  readonly #perMs: number;
+
+  constructor(readonly limit: NonNullable<SocketLimits["rateLimit"]>) {
+    this.#tokens = limit.burst;
+    this.#perMs = limit.messages / (limit.perSeconds * 1000);
+  }
+
+  take(): boolean {
+    const now = performance.now();
+    this.#tokens = Math.min(this.limit.burst, this.#tokens + (now - this.#at) * this.#perMs);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
