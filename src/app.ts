@@ -27,6 +27,9 @@ import {
 import { createLayer } from "./layer-factory.js";
 import { openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
+import { healthRoutes } from "./ops/health.js";
+import { createMetrics } from "./ops/metrics.js";
+import { securityHeaders } from "./ops/security-headers.js";
 import type { Database } from "./storage/schema.js";
 
 /** The whole system, built from a config: what `serve`, the CLI and the tests run. */
@@ -83,14 +86,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const verbose = logger.level === "debug" || logger.level === "trace";
   const httpLogger = verbose ? logger : logger.child({}, { level: logger.isLevelEnabled("warn") ? "warn" : logger.level });
   const fastify = Fastify({ loggerInstance: httpLogger as FastifyBaseLogger });
+  await fastify.register(securityHeaders);
   await fastify.register(socketsPlugin(sockets));
   await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });
   await fastify.register(accounts.http);
   await fastify.register(chat.http);
   await fastify.register(graphql.http);
   await fastify.register(workOrders.http);
-  // Liveness: 200 while the process serves; "degraded" while the layer's Redis is away.
-  fastify.get("/healthz", async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));
+  const metrics = createMetrics(sockets, layer);
+  await fastify.register(healthRoutes(db as Kysely<unknown>, layer, metrics.registry));
 
   // Workers named in WORKERS run in this process; an unknown channel refuses to start.
   const worker = config.workers.length > 0 ? new Worker({ layer, router: workerRoutes(), channels: config.workers, logger }).start() : null;
@@ -119,6 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed = true;
       if (code !== undefined) await sockets.close(code, code === 1012 ? "service restart" : "server closing");
       await fastify.close();
+      metrics.close();
       await workOrders.service.stopAll();
       await beat?.stop();
       await worker?.stop();

@@ -57,6 +57,7 @@ export class SocketServer {
   readonly #attached = new Set<Server>();
   readonly #perIp = new Map<string, number>();
   readonly #alive = new WeakSet<WebSocket>();
+  readonly #routeOf = new Map<WebSocket, string>();
   readonly #pinger: NodeJS.Timeout | undefined;
   readonly limits: SocketLimits;
   /** Counters for the metrics endpoint. */
@@ -103,6 +104,13 @@ export class SocketServer {
     return this.#open.size;
   }
 
+  /** Open sockets by route pattern, for metrics. */
+  openByRoute(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const route of this.#routeOf.values()) counts.set(route, (counts.get(route) ?? 0) + 1);
+    return counts;
+  }
+
   /** Listens for upgrades on `server`. Returns `this`. */
   attach(server: Server): this {
     if (this.#attached.has(server)) return this;
@@ -125,6 +133,7 @@ export class SocketServer {
   /** Runs one upgrade request through the socket app. */
   async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on("error", () => socket.destroy());
+    const scope = buildScope(request);
     const handshake = new Handshake(
       request,
       socket,
@@ -135,13 +144,12 @@ export class SocketServer {
       this.limits,
       this.stats,
       this.#handshakeTimeout,
-      (ws) => this.#track(ws),
+      (ws) => this.#track(ws, scope?.route || "unrouted"),
     );
     if (this.#closing) {
       handshake.reject(503, "server is shutting down");
       return;
     }
-    const scope = buildScope(request);
     if (!scope) {
       handshake.reject(400, "bad request path");
       return;
@@ -170,8 +178,10 @@ export class SocketServer {
     }
   }
 
-  #track(ws: WebSocket): void {
+  #track(ws: WebSocket, route: string): void {
     this.#open.add(ws);
+    this.#routeOf.set(ws, route);
+    ws.once("close", () => this.#routeOf.delete(ws));
     this.#alive.add(ws);
     ws.on("pong", () => this.#alive.add(ws));
     ws.once("close", () => this.#open.delete(ws));

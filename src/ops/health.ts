@@ -1,0 +1,35 @@
+import type { FastifyInstance } from "fastify";
+import { sql, type Kysely } from "kysely";
+import type { ChannelLayer } from "../core/index.js";
+import type { Registry } from "prom-client";
+
+/**
+ * `/healthz` (liveness: 200 while the process serves; `degraded` while the layer's Redis is
+ * away), `/readyz` (200 only when the database answers and a message makes a round trip
+ * through the layer; 503 naming what failed), `/metrics` (Prometheus).
+ */
+export function healthRoutes(db: Kysely<unknown>, layer: ChannelLayer, registry: Registry) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get("/healthz", async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));
+    app.get("/readyz", async (_request, reply) => {
+      const checks: Record<string, string> = {};
+      try {
+        await sql`select 1`.execute(db);
+        checks.database = "ok";
+      } catch (error) {
+        checks.database = `failed: ${(error as Error).message}`;
+      }
+      try {
+        const channel = await layer.newChannel("readyz");
+        await layer.send(channel, { type: "readyz.probe" });
+        await layer.receive(channel, { signal: AbortSignal.timeout(1000) });
+        checks.layer = layer.healthy ? "ok" : "degraded";
+      } catch (error) {
+        checks.layer = `failed: ${(error as Error).message}`;
+      }
+      const ready = checks.database === "ok" && checks.layer === "ok";
+      return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
+    });
+    app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  };
+}
