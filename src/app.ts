@@ -17,8 +17,11 @@ import {
   SocketRouter,
   SocketServer,
   createLogger,
+  isTrusted,
   originCheck,
+  proxyHeaders,
   socketsPlugin,
+  trustedProxies,
   stack,
   Worker,
   type ChannelLayer,
@@ -76,7 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     .include("", workOrders.sockets);
   const sockets = new SocketServer({
     // Origin first (a foreign page never gets as far as the cookie), then who the user is.
-    app: stack(router.app(), originCheck({ allowed: config.allowedOrigins }), accounts.auth),
+    app: stack(router.app(), proxyHeaders(trustedProxies(config.trustedProxies)), originCheck({ allowed: config.allowedOrigins }), accounts.auth),
     layer,
     logger,
     limits: config.limits,
@@ -85,7 +88,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Fastify logs every request at info; keep that out of the log unless debugging.
   const verbose = logger.level === "debug" || logger.level === "trace";
   const httpLogger = verbose ? logger : logger.child({}, { level: logger.isLevelEnabled("warn") ? "warn" : logger.level });
-  const fastify = Fastify({ loggerInstance: httpLogger as FastifyBaseLogger });
+  // Only listed proxies may set the client address and scheme (request.ip, request.protocol).
+  const proxies = trustedProxies(config.trustedProxies);
+  const fastify = Fastify({
+    loggerInstance: httpLogger as FastifyBaseLogger,
+    trustProxy: config.trustedProxies.length > 0 ? (address: string) => isTrusted(proxies, address) : false,
+  });
   await fastify.register(securityHeaders);
   await fastify.register(socketsPlugin(sockets));
   await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });

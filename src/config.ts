@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { DEFAULT_LIMITS, parseRateLimit, type SocketLimits } from "./core/index.js";
+import { DEFAULT_LIMITS, parseRateLimit, trustedProxies, type SocketLimits } from "./core/index.js";
 
 /** The server's configuration, read from environment variables once at start. */
 export interface Config {
@@ -28,6 +28,10 @@ export interface Config {
   jwtExpiresIn: number;
   /** Show internal error details in API answers (`DEBUG=1`; never in production). */
   debug: boolean;
+  /** Proxies whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed (`TRUSTED_PROXIES`, CIDRs). */
+  trustedProxies: string[];
+  /** Seconds a shutdown may take before the process exits anyway (`SHUTDOWN_TIMEOUT`, default 10). */
+  shutdownTimeout: number;
   /** Socket limits (`WS_RATE_LIMIT`, `WS_MAX_BUFFERED`, `WS_MAX_CONNECTIONS_PER_IP`, `WS_PING_INTERVAL`). */
   limits: SocketLimits;
 }
@@ -100,6 +104,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   whole("WS_MAX_BUFFERED", 1024, 1024 ** 3, (n) => (limits.maxBufferedBytes = n));
   whole("WS_MAX_CONNECTIONS_PER_IP", 1, 1_000_000, (n) => (limits.maxConnectionsPerIp = n));
   whole("WS_PING_INTERVAL", 0, 3600, (n) => (limits.pingIntervalMs = n * 1000));
+  const proxies = (env.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  try {
+    trustedProxies(proxies);
+  } catch (error) {
+    problems.push(`TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
+  let shutdownTimeout = 10;
+  whole("SHUTDOWN_TIMEOUT", 1, 600, (n) => (shutdownTimeout = n));
   const secretKey = env.SECRET_KEY ?? "";
   if (env.SECRET_KEY !== undefined && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -119,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtExpiresIn,
     debug: env.DEBUG === "1",
     limits,
+    trustedProxies: proxies,
+    shutdownTimeout,
   };
 }
 

@@ -35,7 +35,7 @@ with 1012 (service restart) and exit 0.`,
       const force = setTimeout(() => {
         app.logger.error({}, "shutdown timed out; exiting");
         process.exit(1);
-      }, 10_000);
+      }, config.shutdownTimeout * 1000);
       force.unref();
       app.close(CloseCode.SERVICE_RESTART).then(
         () => process.exit(0),

@@ -18,6 +18,7 @@ export type { Scope, ScopeUser, Kwargs } from "./scope.js";
 export { stack, type Middleware } from "./middleware.js";
 export { DEFAULT_LIMITS, parseRateLimit, type SocketLimits, type SocketStats } from "./limits.js";
 export { originCheck, isAllowed, type OriginCheckOptions } from "./origin.js";
+export { proxyHeaders, trustedProxies, isTrusted } from "./proxy.js";
 export { socketsPlugin } from "./fastify-plugin.js";
 export { CloseCode, ERRORS, SwitchboardError, errorFrame, type ErrorCode, type CatalogEntry } from "./errors.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
