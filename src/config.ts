@@ -104,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   whole("WS_MAX_BUFFERED", 1024, 1024 ** 3, (n) => (limits.maxBufferedBytes = n));
   whole("WS_MAX_CONNECTIONS_PER_IP", 1, 1_000_000, (n) => (limits.maxConnectionsPerIp = n));
   whole("WS_PING_INTERVAL", 0, 3600, (n) => (limits.pingIntervalMs = n * 1000));
+  whole("WS_MAX_GROUPS", 1, 100_000, (n) => (limits.maxGroupsPerConnection = n));
   const proxies = (env.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   try {
     trustedProxies(proxies);

@@ -46,6 +46,7 @@ export const ERRORS = {
   SB_ERR_INVALID_REQUEST: { message: "malformed request", frame: "invalid_request" },
   SB_ERR_RATE_LIMITED: { message: "too many frames", frame: "rate_limited" },
   SB_ERR_TOO_MANY_CONNECTIONS: { message: "too many connections from this address", status: 429 },
+  SB_ERR_TOO_MANY_GROUPS: { message: "too many groups for one connection", frame: "too_many_groups", closeCode: CloseCode.POLICY_VIOLATION },
   SB_ERR_SLOW_CONSUMER: { message: "peer reads too slowly", closeCode: CloseCode.TRY_AGAIN_LATER },
 } as const satisfies Record<string, CatalogEntry>;
 

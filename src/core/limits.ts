@@ -8,6 +8,8 @@ export interface SocketLimits {
   maxConnectionsPerIp: number;
   /** Milliseconds between server pings; a peer silent for two intervals is dropped. 0 disables. Default 30 000. */
   pingIntervalMs: number;
+  /** Groups one connection may be in at once. Default 100. */
+  maxGroupsPerConnection: number;
 }
 
 /** The defaults: 100 frames/s with bursts of 200, 1 MiB of backlog, 256 sockets per address, pings every 30 s. */
@@ -16,6 +18,7 @@ export const DEFAULT_LIMITS: SocketLimits = {
   maxBufferedBytes: 1024 * 1024,
   maxConnectionsPerIp: 256,
   pingIntervalMs: 30_000,
+  maxGroupsPerConnection: 100,
 };
 
 /** Parses `WS_RATE_LIMIT`: `"<messages>/<seconds>"` (burst twice the rate), or `"0"` for none. */
@@ -29,6 +32,7 @@ export function parseRateLimit(text: string): SocketLimits["rateLimit"] {
 /** Counters the socket server keeps, read by the metrics endpoint. */
 export interface SocketStats {
   framesIn: number;
+  framesOut: number;
   rateLimited: number;
   slowConsumersDropped: number;
   deadPeersDropped: number;
@@ -37,7 +41,7 @@ export interface SocketStats {
 }
 
 export function newSocketStats(): SocketStats {
-  return { framesIn: 0, rateLimited: 0, slowConsumersDropped: 0, deadPeersDropped: 0, rejected: {} };
+  return { framesIn: 0, framesOut: 0, rateLimited: 0, slowConsumersDropped: 0, deadPeersDropped: 0, rejected: {} };
 }
 
 /** A token bucket: `take()` is false when the connection is over its rate. */

@@ -131,6 +131,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
       return;
     }
     if (this.#overSince !== 0 && ws.bufferedAmount <= this.#maxBuffered) this.#overSince = 0;
+    this.#connection!.stats.framesOut++;
     ws.send(data, (options.binary ?? typeof data !== "string") ? BINARY : TEXT);
   }
 
@@ -168,8 +169,10 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
       this.logger.error({ err: error }, "consumer failed; closing the socket");
     }
     const connection = this.#connection;
-    if (connection?.state === "pending") connection.reject(500);
-    else void this.close(CloseCode.SERVER_ERROR, "server error");
+    // A catalogued refusal closes with its own code (e.g. 1008 for too many groups); anything else is 1011.
+    const code = error instanceof SwitchboardError && error.closeCode && error.code !== "SB_ERR_NO_HANDLER" ? error.closeCode : CloseCode.SERVER_ERROR;
+    if (connection?.state === "pending") connection.reject(error instanceof SwitchboardError && error.status ? error.status : 500);
+    else void this.close(code, code === CloseCode.SERVER_ERROR ? "server error" : error instanceof Error ? error.message.slice(0, 100) : "refused");
   }
 
   /** Binds the consumer to a connection and runs the handshake. */
@@ -181,7 +184,11 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
     const layer = this.channelLayer;
     if (layer) {
       this.channelName = await layer.newChannel();
-      for (const group of this.groups) {
+      const groups = this.groups;
+      if (groups.length > connection.limits.maxGroupsPerConnection) {
+        throw new SwitchboardError("SB_ERR_TOO_MANY_GROUPS", `${groups.length} > ${connection.limits.maxGroupsPerConnection}`);
+      }
+      for (const group of groups) {
         assertGroupName(group);
         await layer.groupAdd(group, this.channelName);
         this.#joined.push(group);
@@ -211,6 +218,8 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   async groupJoin(group: string): Promise<void> {
     const layer = this.channelLayer;
     if (!layer) throw new Error("no channel layer configured");
+    const max = this.#connection?.limits.maxGroupsPerConnection ?? Number.POSITIVE_INFINITY;
+    if (!this.#joined.includes(group) && this.#joined.length >= max) throw new SwitchboardError("SB_ERR_TOO_MANY_GROUPS", `at most ${max}`);
     await layer.groupAdd(group, this.channelName);
     if (!this.#joined.includes(group)) this.#joined.push(group);
   }

@@ -31,6 +31,7 @@ export function createMetrics(sockets: SocketServer, layer: ChannelLayer): { reg
     },
   });
   counter("switchboard_frames_in_total", "Frames received from clients.", () => stats.framesIn);
+  counter("switchboard_frames_out_total", "Frames sent to clients.", () => stats.framesOut);
   counter("switchboard_rate_limited_frames_total", "Frames dropped by the per-connection rate limit.", () => stats.rateLimited);
   counter("switchboard_slow_consumers_dropped_total", "Sockets closed with 1013 because they did not read.", () => stats.slowConsumersDropped);
   counter("switchboard_dead_peers_dropped_total", "Sockets dropped for not answering pings.", () => stats.deadPeersDropped);

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { InMemoryChannelLayer, JsonWebsocketConsumer, SocketRouter, WebsocketCommunicator, parseRateLimit, type LayerMessage, type SocketLimits } from "../../src/core/index.js";
 
+class Joiner extends JsonWebsocketConsumer {
+  override async receiveJson(content: unknown): Promise<void> {
+    await this.groupJoin(String(content));
+    this.sendJson({ joined: content });
+  }
+}
+
 class Room extends JsonWebsocketConsumer {
   override get groups(): string[] {
     return ["room"];
@@ -73,6 +80,19 @@ describe("socket limits", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(c.server!.stats.deadPeersDropped).toBe(1);
     expect(c.server!.connections).toBe(0);
+  });
+
+  it("closes a connection that joins more groups than allowed with 1008", async () => {
+    const layer = new InMemoryChannelLayer();
+    const c = new WebsocketCommunicator(new SocketRouter().route("/join/", Joiner).app(), "/join/", { layer, limits: { maxGroupsPerConnection: 2 } });
+    open.push(c);
+    await c.connect();
+    c.sendJson("a");
+    c.sendJson("b");
+    expect(await c.receiveJson()).toEqual({ joined: "a" });
+    expect(await c.receiveJson()).toEqual({ joined: "b" });
+    c.sendJson("c");
+    expect(await c.receiveClose()).toBe(1008);
   });
 
   it("refuses connections past the per-address cap with HTTP 429", async () => {
