@@ -83,6 +83,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     layer,
     logger,
     limits: config.limits,
+    maxPayload: config.maxFrameBytes,
+    handshakeTimeout: config.handshakeTimeoutMs,
   });
 
   // Fastify logs every request at info; keep that out of the log unless debugging.

@@ -32,6 +32,10 @@ export interface Config {
   trustedProxies: string[];
   /** Seconds a shutdown may take before the process exits anyway (`SHUTDOWN_TIMEOUT`, default 10). */
   shutdownTimeout: number;
+  /** Largest accepted frame in bytes (`WS_MAX_FRAME`, default 65536); larger → close 1009. */
+  maxFrameBytes: number;
+  /** Milliseconds a socket handshake may take (`WS_HANDSHAKE_TIMEOUT` in seconds, default 10); then 408. */
+  handshakeTimeoutMs: number;
   /** Socket limits (`WS_RATE_LIMIT`, `WS_MAX_BUFFERED`, `WS_MAX_CONNECTIONS_PER_IP`, `WS_PING_INTERVAL`). */
   limits: SocketLimits;
 }
@@ -111,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     problems.push(`TRUSTED_PROXIES: ${(error as Error).message}`);
   }
+  let maxFrameBytes = 64 * 1024;
+  whole("WS_MAX_FRAME", 1024, 16 * 1024 * 1024, (n) => (maxFrameBytes = n));
+  let handshakeTimeoutMs = 10_000;
+  whole("WS_HANDSHAKE_TIMEOUT", 1, 120, (n) => (handshakeTimeoutMs = n * 1000));
   let shutdownTimeout = 10;
   whole("SHUTDOWN_TIMEOUT", 1, 600, (n) => (shutdownTimeout = n));
   const secretKey = env.SECRET_KEY ?? "";
@@ -133,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     debug: env.DEBUG === "1",
     limits,
     trustedProxies: proxies,
+    maxFrameBytes,
+    handshakeTimeoutMs,
     shutdownTimeout,
   };
 }

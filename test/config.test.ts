@@ -37,6 +37,19 @@ describe("configuration", () => {
     expect(config.allowedOrigins).toEqual(["https://a.example", "b.example:8080", "*.c.example"]);
   });
 
+  it("reads the socket limits", () => {
+    const config = loadConfig({ DATA_DIR: dir(), WS_RATE_LIMIT: "0", WS_MAX_FRAME: "2048", WS_HANDSHAKE_TIMEOUT: "3", WS_MAX_BUFFERED: "4096", WS_MAX_GROUPS: "5", WS_PING_INTERVAL: "0", TRUSTED_PROXIES: "10.0.0.0/8" });
+    expect(config.limits).toMatchObject({ rateLimit: null, maxBufferedBytes: 4096, maxGroupsPerConnection: 5, pingIntervalMs: 0 });
+    expect(config).toMatchObject({ maxFrameBytes: 2048, handshakeTimeoutMs: 3000, trustedProxies: ["10.0.0.0/8"] });
+    let message = "";
+    try {
+      loadConfig({ DATA_DIR: dir(), WS_RATE_LIMIT: "lots", WS_MAX_FRAME: "12", TRUSTED_PROXIES: "nope" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const name of ["WS_RATE_LIMIT", "WS_MAX_FRAME", "TRUSTED_PROXIES"]) expect(message).toContain(name);
+  });
+
   it("names every bad variable in one clear error", () => {
     let error: unknown;
     try {
