@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import { beat } from "./beat.js";
 import { createsuperuser } from "./createsuperuser.js";
+import { dumpdata, flush, loaddata, showmigrations } from "./data.js";
 import { layerCheck } from "./layer-check.js";
 import { migrate } from "./migrate.js";
 import { runworker } from "./runworker.js";
@@ -21,6 +22,10 @@ export interface Command {
 export const commands: Record<string, Command> = {
   serve,
   migrate,
+  showmigrations,
+  flush,
+  dumpdata,
+  loaddata,
   "layer-check": layerCheck,
   beat,
   createsuperuser,
