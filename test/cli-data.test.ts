@@ -21,6 +21,27 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ code:
   }
 }
 
+describe("shell", () => {
+  it("evaluates with config, db and layer loaded, and exits cleanly", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["--import", "tsx", main, "shell"], {
+      env: { ...process.env, LOG_LEVEL: "silent", PORT: "8000", REDIS_URL: "", DATA_DIR: mkdtempSync(join(tmpdir(), "sb-shell-")) },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stdin.write("config.port + 1\n");
+    child.stdin.write("(await db.selectFrom('users').selectAll().execute()).length\n");
+    child.stdin.write("await layer.send('probe', {type: 'x'}); (await layer.receive('probe')).type\n");
+    child.stdin.write(".exit\n");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(out).toContain("8001");
+    expect(out).toMatch(/\b0\b/);
+    expect(out).toContain("'x'");
+  }, 30_000);
+});
+
 describe("dumpdata, flush, loaddata, showmigrations", () => {
   it("round-trips every table: dump → flush → load leaves the database identical", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "sb-dump-"));

@@ -7,6 +7,7 @@ import { migrate } from "./migrate.js";
 import { runworker } from "./runworker.js";
 import { roles } from "./roles.js";
 import { serve } from "./serve.js";
+import { shell } from "./shell.js";
 import { users } from "./users.js";
 import { workorders } from "./workorders.js";
 
@@ -24,6 +25,7 @@ export const commands: Record<string, Command> = {
   migrate,
   showmigrations,
   flush,
+  shell,
   dumpdata,
   loaddata,
   "layer-check": layerCheck,
