@@ -4,6 +4,7 @@ import { SessionStore } from "../../src/apps/accounts/sessions.js";
 import { UserStore } from "../../src/apps/accounts/users.js";
 import { MessageStore } from "../../src/apps/chat/store.js";
 import { BookStore } from "../../src/apps/graphql/books.js";
+import { WorkOrderStore } from "../../src/apps/workorders/store.js";
 import { openDatabase } from "../../src/storage/database.js";
 import { migrateToLatest, migrations } from "../../src/storage/migrate.js";
 import type { Database } from "../../src/storage/schema.js";
@@ -64,6 +65,21 @@ export function describeStores(name: string, url: () => Promise<string>): void {
       expect(await db.selectFrom("sessions").select("id").where("id", "=", token).execute()).toEqual([]);
       await sessions.destroy(token);
       expect(await sessions.userId(token)).toBeNull();
+    });
+
+    it("appends to a step's log and keeps only its tail", async () => {
+      const made = await new UserStore(db).create({ username: "logger", email: "lg@example.com", password: "long-enough-pw" });
+      const uid = ("user" in made && made.user.id) as number;
+      const store = new WorkOrderStore(db);
+      const templateId = await store.saveTemplate({ name: "logs", params: {}, steps: [{ name: "a", command: ["true"] }], concurrency: 1 });
+      const id = await store.createOrder({ title: "t", templateId, params: {}, requesterId: uid, steps: ["a"] });
+      await store.appendLog(id, "a", "one\n");
+      await store.appendLog(id, "a", "two\n");
+      expect(await store.log(id, "a")).toBe("one\ntwo\n");
+      await store.appendLog(id, "a", "x".repeat(300 * 1024));
+      const log = await store.log(id, "a");
+      expect(log.length).toBe(256 * 1024);
+      expect(log.endsWith("xxx")).toBe(true);
     });
 
     it("stores books, reusing titles and authors, with updates, deletes and pages", async () => {

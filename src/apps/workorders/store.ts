@@ -1,4 +1,5 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
+import { isPostgres } from "../../storage/dialect.js";
 import type { Database } from "../../storage/schema.js";
 import type { OrderState, StepState } from "./states.js";
 import { validateTemplate, type PipelineTemplate } from "./template.js";
@@ -126,11 +127,11 @@ export class WorkOrderStore {
       .execute();
   }
 
+  /** Appends to a step's log in one statement (no read), keeping its last 256 KiB. */
   async appendLog(orderId: number, step: string, text: string): Promise<void> {
-    const row = await this.db.selectFrom("step_runs").select("log").where("order_id", "=", orderId).where("step", "=", step).executeTakeFirst();
-    // Keep the last 256 KiB of a step's log.
-    const log = ((row?.log ?? "") + text).slice(-256 * 1024);
-    await this.db.updateTable("step_runs").set({ log }).where("order_id", "=", orderId).where("step", "=", step).execute();
+    const keep = 256 * 1024;
+    const tail = isPostgres(this.db as Kysely<unknown>) ? sql<string>`right(log || ${text}, ${keep})` : sql<string>`substr(log || ${text}, ${-keep})`;
+    await this.db.updateTable("step_runs").set({ log: tail }).where("order_id", "=", orderId).where("step", "=", step).execute();
   }
 
   async log(orderId: number, step: string): Promise<string> {
