@@ -34,6 +34,7 @@ import { healthRoutes } from "./ops/health.js";
 import { createMetrics } from "./ops/metrics.js";
 import { securityHeaders } from "./ops/security-headers.js";
 import type { Database } from "./storage/schema.js";
+import { clientAssets } from "./client-assets.js";
 
 /** The whole system, built from a config: what `serve`, the CLI and the tests run. */
 export interface App {
@@ -99,6 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await fastify.register(securityHeaders);
   await fastify.register(socketsPlugin(sockets));
   await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });
+  await fastify.register(clientAssets);
   await fastify.register(accounts.http);
   await fastify.register(chat.http);
   await fastify.register(graphql.http);

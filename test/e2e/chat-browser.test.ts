@@ -2,7 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatClient } from "../../src/client/index.js";
 import { findChromium, launchChromium } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -91,32 +93,65 @@ describe.skipIf(!chromiumBin.available)("chat in a real browser", () => {
     await later.close();
   });
 
-  it("reconnects after a server restart and shows what it missed, once", async () => {
+  it("resumes mid-conversation across a server restart with no lost or duplicated line", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "sb-restart-"));
     let node = await startTestServer({ DATA_DIR: dataDir });
     const port = new URL(node.url).port;
     const page = await enterRoom("restart", "enter", node.url);
-    await page.fill("#chat-message-input", "before the restart");
-    await page.press("#chat-message-input", "Enter");
-    await page.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 1);
-    await node.close();
+    // The other side of the conversation: a Node program on the same client library.
+    const peer = chatClient("restart", { base: node.url, WebSocket, backoff: { initialMs: 50, maxMs: 200 } });
+    const peerSeen: number[] = [];
+    peer.on("message", (l) => peerSeen.push(l.id));
+    const say = async (text: string, total: number) => {
+      await page.fill("#chat-message-input", text);
+      await page.press("#chat-message-input", "Enter");
+      await page.waitForFunction((n) => document.querySelectorAll("#chat-log .chat-line").length === n, total);
+    };
+    const peerSays = async (text: string, total: number) => {
+      peer.send({ message: text });
+      await page.waitForFunction((n) => document.querySelectorAll("#chat-log .chat-line").length === n, total);
+    };
+    for (let i = 0; i < 5; i++) {
+      await say(`page ${i}`, 2 * i + 1);
+      await peerSays(`peer ${i}`, 2 * i + 2);
+    }
+    await node.close(); // both sockets get 1012 and start their backoff
     await page.waitForSelector('#connection-state[data-state="closed"]');
+    // Typed while the server is down: the page's client queues it.
+    await page.fill("#chat-message-input", "page typed while down");
+    await page.press("#chat-message-input", "Enter");
+    await page.waitForFunction(() => document.querySelector("#connection-state")?.textContent?.includes("1 to send"));
+    expect(peer.send({ message: "peer typed while down" })).toBe("queued");
     node = await startTestServer({ DATA_DIR: dataDir, PORT: port });
-    // Posted while the page is still waiting to reconnect: it must arrive through history.
+    // Posted by a third party before the page is back: it arrives through the resume.
     await fetch(`${node.url}/api/rooms/restart/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ message: "while you were away" }),
+      body: JSON.stringify({ message: "posted while the page was away" }),
     });
     await page.waitForSelector('#connection-state[data-state="open"]', { timeout: 15_000 });
-    await page.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 2);
-    await page.fill("#chat-message-input", "after the restart");
-    await page.press("#chat-message-input", "Enter");
-    await page.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 3);
-    expect(await lines(page)).toEqual(["before the restart", "while you were away", "after the restart"]);
+    await page.waitForFunction(() => document.querySelectorAll("#chat-log .chat-line").length === 13);
+    for (let i = 5; i < 8; i++) {
+      await say(`page ${i}`, 14 + 2 * (i - 5));
+      await peerSays(`peer ${i}`, 15 + 2 * (i - 5));
+    }
+    await new Promise((r) => setTimeout(r, 300)); // room for a late duplicate to show up
+    const shown = await page.$$eval("#chat-log .chat-line", (els) => els.map((e) => ({ id: Number((e as HTMLElement).dataset.id), text: e.querySelector(".text")?.textContent ?? "" })));
+    const expected = [
+      ...Array.from({ length: 8 }, (_, i) => [`page ${i}`, `peer ${i}`]).flat(),
+      "page typed while down",
+      "peer typed while down",
+      "posted while the page was away",
+    ];
+    expect(shown.map((l) => l.text).sort()).toEqual(expected.sort());
+    const ids = shown.map((l) => l.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b)); // in order
+    expect(new Set(ids).size).toBe(ids.length); // no duplicate
+    expect(peerSeen).toEqual(ids); // the Node client saw the same lines, in the same order
+    peer.close();
     await page.close();
     await node.close();
-  }, 30_000);
+  }, 45_000);
 
   it("signs up, logs out and in, and chats with the user's name shown", async () => {
     const context = await browser.newContext();

@@ -1,4 +1,5 @@
 import { JsonWebsocketConsumer, type ConsumerClass, type Kwargs, type LayerMessage } from "../../core/index.js";
+import { appSubprotocols } from "../../auth/socket-auth.js";
 import { LIST_GROUP, orderGroup, type WorkOrderService } from "./service.js";
 
 /**
@@ -15,7 +16,7 @@ export function workOrderConsumer(service: WorkOrderService): ConsumerClass<Kwar
     override async connect(): Promise<void> {
       const id = this.scope.kwargs.id;
       if (id === undefined) {
-        await this.accept();
+        await this.accept(appSubprotocols(this.scope)[0]);
         return;
       }
       const view = await service.view(Number(id));
@@ -23,7 +24,7 @@ export function workOrderConsumer(service: WorkOrderService): ConsumerClass<Kwar
         await this.close(); // 403 before accept: no such order
         return;
       }
-      await this.accept();
+      await this.accept(appSubprotocols(this.scope)[0]);
       this.sendJson({ type: "workorder.state", ...view });
     }
 

@@ -1,6 +1,9 @@
-// Room page: shows the last 50 lines, then live ones over /ws/chat/<room>/. Reconnects with
-// jittered backoff and asks for the lines it missed ({"type": "history", "after": lastId}),
-// so a server restart loses the reader nothing. Text is always inserted as text.
+// Room page: shows the last 50 lines, then live ones over /ws/chat/<room>/ through the
+// switchboard client, which reconnects with jittered backoff, resumes after the last line
+// shown (no line lost or shown twice across a server restart), and queues what is typed
+// while the socket is down. Text is always inserted as text.
+import { chatClient } from "/client/index.js";
+
 const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const log = document.getElementById("chat-log");
 const input = document.getElementById("chat-message-input");
@@ -12,17 +15,6 @@ document.title = `${room} — Switchboard chat`;
 
 const presenceList = document.getElementById("presence");
 const presenceCount = document.getElementById("presence-count");
-const members = new Map(); // connection id → user name
-
-let lastId = 0;
-let socket = null;
-let attempt = 0;
-let resuming = null; // lines received while a history replay is in flight
-
-function setState(state, text) {
-  stateBadge.dataset.state = state;
-  stateBadge.textContent = text;
-}
 
 function showError(text) {
   errorBox.textContent = text;
@@ -30,13 +22,9 @@ function showError(text) {
 }
 
 function render(line) {
-  if (typeof line.id === "number") {
-    if (line.id <= lastId) return; // already shown
-    lastId = line.id;
-  }
   const item = document.createElement("li");
   item.className = "chat-line";
-  if (typeof line.id === "number") item.dataset.id = String(line.id);
+  item.dataset.id = String(line.id);
   const time = document.createElement("time");
   const when = new Date(typeof line.ts === "number" ? line.ts : Date.now());
   time.dateTime = when.toISOString();
@@ -53,104 +41,62 @@ function render(line) {
   if (atBottom) log.scrollTop = log.scrollHeight;
 }
 
-function renderPresence() {
+function renderPresence(members) {
   presenceList.replaceChildren(
-    ...[...members.values()].sort().map((user) => {
+    ...members.map((member) => {
       const item = document.createElement("li");
-      item.textContent = user;
+      item.textContent = member.user;
       return item;
     }),
   );
-  presenceCount.textContent = String(members.size);
+  presenceCount.textContent = String(members.length);
 }
 
-function onPresence(data) {
-  if (data.type === "presence") {
-    members.clear();
-    for (const m of data.members ?? []) members.set(m.id, m.user);
-  } else if (data.type === "presence.join" && data.member) {
-    members.set(data.member.id, data.member.user);
-  } else if (data.type === "presence.leave" && data.member) {
-    members.delete(data.member.id);
-  }
-  renderPresence();
-}
-
-function flushResume() {
-  const lines = resuming ?? [];
-  resuming = null;
-  lines.sort((a, b) => a.id - b.id).forEach(render);
-}
-
-function onFrame(event) {
-  let data;
-  try {
-    data = JSON.parse(event.data);
-  } catch {
-    return;
-  }
-  if (data.error) return showError(`${data.error}: ${data.detail ?? ""}`);
-  if (data.type === "history.end") {
-    flushResume();
-    if (!data.complete) requestHistory();
-    return;
-  }
-  if (typeof data.type === "string" && data.type.startsWith("presence")) return onPresence(data);
-  if (typeof data.message !== "string") return; // other events are not lines
-  if (resuming) resuming.push(data);
-  else render(data);
-}
-
-function requestHistory() {
-  resuming = [];
-  socket.send(JSON.stringify({ type: "history", after: lastId }));
-}
-
-function connect() {
-  setState("connecting", attempt === 0 ? "connecting…" : "reconnecting…");
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/chat/${encodeURIComponent(room)}/`);
-  socket = ws;
-  ws.addEventListener("open", () => {
-    attempt = 0;
-    setState("open", "connected");
+function showState(change) {
+  stateBadge.dataset.state = change.state;
+  const queued = change.queued > 0 ? ` · ${change.queued} to send` : "";
+  if (change.state === "open") {
+    stateBadge.textContent = "connected";
     showError("");
-    requestHistory();
-  });
-  ws.addEventListener("message", onFrame);
-  ws.addEventListener("close", (event) => {
-    if (socket !== ws) return;
-    flushResume();
-    members.clear();
-    renderPresence();
-    const delay = Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
-    attempt += 1;
-    setState("closed", `disconnected (${event.code}); retrying in ${Math.ceil(delay / 1000)} s`);
-    setTimeout(connect, delay);
-  });
+  } else if (change.state === "closed") {
+    stateBadge.textContent = `disconnected (${change.code}); retrying in ${Math.ceil(change.retryInMs / 1000)} s${queued}`;
+  } else stateBadge.textContent = (change.attempt === 0 ? "connecting…" : "reconnecting…") + queued;
 }
-
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const message = input.value;
-  if (!message.trim()) return;
-  if (!socket || socket.readyState !== WebSocket.OPEN) {
-    showError("Not connected yet; your text is kept, try again in a moment.");
-    return;
-  }
-  socket.send(JSON.stringify({ message }));
-  input.value = "";
-  input.focus();
-});
 
 async function start() {
+  let after = 0;
   try {
     const response = await fetch(`/api/rooms/${encodeURIComponent(room)}/messages`);
-    if (response.ok) (await response.json()).messages.forEach(render);
+    if (response.ok) {
+      const { messages } = await response.json();
+      messages.forEach(render);
+      after = messages.at(-1)?.id ?? 0;
+    }
   } catch {
-    // The socket's history request will fill the log once it connects.
+    // The client's first resume fills the log once it connects.
   }
-  connect();
+  const chat = chatClient(room, { after });
+  chat.on("message", render);
+  chat.on("presence", renderPresence);
+  chat.on("state", showState);
+  chat.on("error", (frame) => showError(`${frame.error}: ${frame.detail ?? ""}`));
+  chat.on("resume", (result) => {
+    if (!result.complete) showError(`Some lines after #${result.lastId} were not loaded; reload the page to see them.`);
+  });
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const message = input.value;
+    if (!message.trim()) return;
+    const sent = chat.send({ message });
+    if (sent === "rejected") {
+      showError("Too many lines are waiting for the connection; your text is kept, try again in a moment.");
+      return;
+    }
+    if (sent === "queued") showError("Not connected: the line is sent as soon as the connection is back.");
+    input.value = "";
+    input.focus();
+  });
 }
 
 start();

@@ -1,0 +1,248 @@
+import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { Emitter } from "./emitter.js";
+import { isPresenceFrame, Roster, type Member } from "./presence.js";
+import { ResumeTracker, type HistoryEnd, type Identified, type ResumeResult } from "./resume.js";
+import { SendQueue } from "./send-queue.js";
+import { APP_PROTOCOL, BEARER_PREFIX, OPEN, socketConstructor, type SocketConstructor, type SocketLike } from "./socket.js";
+
+/** Where the client is: `connecting`, `open`, `closed` (waiting `retryInMs` to reconnect), or `stopped` by {@link SwitchboardClient.close}. */
+export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
+
+/** Payload of the `state` event. */
+export interface StateChange {
+  state: ConnectionState;
+  /** Reconnect attempts since the last open socket. */
+  attempt: number;
+  /** Close code and reason of the socket that just closed. */
+  code?: number;
+  reason?: string;
+  /** When `closed`: the delay before the next attempt. */
+  retryInMs?: number;
+  /** Frames waiting in the send queue. */
+  queued: number;
+}
+
+/** An error frame from the server (`{"error": "invalid_message", "detail": "..."}`); the socket stays open. */
+export interface ServerError {
+  error: string;
+  detail?: string;
+  [key: string]: unknown;
+}
+
+/** What `send` did with a frame. */
+export type SendResult = "sent" | "queued" | "rejected";
+
+/** Events of a {@link SwitchboardClient}. */
+export interface ClientEvents<In> {
+  /** A frame from the server (not presence, history bookkeeping, or an error frame). */
+  message: In;
+  state: StateChange;
+  /** The members of the route's group, after every presence frame. */
+  presence: Member[];
+  /** A resume after a reconnect finished. */
+  resume: ResumeResult;
+  error: ServerError;
+  /** A frame that was not JSON, or not an object. */
+  invalid: unknown;
+}
+
+/** Options of {@link SwitchboardClient}. */
+export interface ClientOptions {
+  /** The socket URL (`ws://host/ws/chat/lobby/`), or a function returning it (read on every attempt). */
+  url: string | (() => string);
+  /** A JWT, or a function returning one (called on every attempt, so a refreshed token is used); sent as subprotocol `bearer.<jwt>`. */
+  token?: string | null | (() => string | null | Promise<string | null>);
+  /** Application subprotocols to offer (e.g. `graphql-transport-ws`). */
+  protocols?: string[];
+  /** The WebSocket class; default the global one. Node 20 has none: pass `WebSocket` from `ws`. */
+  WebSocket?: SocketConstructor;
+  backoff?: BackoffOptions;
+  /** Frames kept while disconnected (default 100); `send` returns `rejected` beyond it. */
+  queueLimit?: number;
+  /**
+   * Resume by message id (routes speaking `{"type": "history", "after": id}`, like chat):
+   * `after` is the id of the last message the app already shows (0: everything). Frames with
+   * a numeric `id` are then delivered once each, in id order, across reconnects.
+   */
+  resume?: { after: number; maxPages?: number };
+  /** Source of randomness for the jitter (tests pass a fixed one). */
+  random?: () => number;
+}
+
+/**
+ * A WebSocket to one Switchboard route that stays connected: reconnects with jittered
+ * backoff, resumes from the last message id, queues sends while down, carries a JWT, and
+ * keeps the presence list.
+ *
+ * ```ts
+ * const chat = new SwitchboardClient<ChatFrame, ChatSend>({ url: "ws://127.0.0.1:8000/ws/chat/lobby/", resume: { after: 0 } });
+ * chat.on("message", (line) => console.log(line.user, line.message));
+ * chat.send({ message: "hello" });
+ * ```
+ */
+export class SwitchboardClient<In extends object = Record<string, unknown>, Out extends object = Record<string, unknown>> extends Emitter<ClientEvents<In>> {
+  readonly #options: ClientOptions;
+  readonly #WebSocket: SocketConstructor;
+  readonly #queue: SendQueue<string>;
+  readonly #roster = new Roster();
+  readonly #resume: ResumeTracker<In> | null;
+  #socket: SocketLike | null = null;
+  #state: ConnectionState = "connecting";
+  #attempt = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+
+  constructor(options: ClientOptions) {
+    super();
+    this.#options = options;
+    this.#WebSocket = socketConstructor(options.WebSocket);
+    this.#queue = new SendQueue(options.queueLimit ?? 100);
+    this.#resume = options.resume ? new ResumeTracker<In>(options.resume.after, options.resume.maxPages ?? 20) : null;
+    queueMicrotask(() => void this.#connect());
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The id of the last message delivered (resume mode), else 0. */
+  get lastId(): number {
+    return this.#resume?.lastId ?? 0;
+  }
+
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** The members present now (empty while disconnected). */
+  get members(): Member[] {
+    return this.#roster.list();
+  }
+
+  /** Sends `frame` now if the socket is open, else queues it (`rejected` when the queue is full or the client is closed). */
+  send(frame: Out): SendResult {
+    if (this.#stopped) return "rejected";
+    const text = JSON.stringify(frame);
+    if (this.#socket?.readyState === OPEN && this.#state === "open") {
+      this.#socket.send(text);
+      return "sent";
+    }
+    return this.#queue.push(text) ? "queued" : "rejected";
+  }
+
+  /** Closes the socket for good (code 1000); queued frames are dropped. */
+  close(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#queue.drain();
+    if (socket && socket.readyState <= OPEN) socket.close(1000, "client closed");
+    this.#setState({ state: "stopped" });
+  }
+
+  async #connect(): Promise<void> {
+    this.#timer = null;
+    if (this.#stopped) return;
+    this.#setState({ state: "connecting" });
+    const { url, token, protocols = [] } = this.#options;
+    let offered = protocols;
+    let jwt: string | null = null;
+    try {
+      jwt = typeof token === "function" ? await token() : (token ?? null);
+    } catch {
+      jwt = null; // the token source failed: try without; the server answers 401 if it needs one
+    }
+    if (this.#stopped) return;
+    // The server must answer with a subprotocol the client offered, and never echoes the
+    // token: with no app protocol of the caller's, offer `switchboard.v1` for it to choose.
+    if (jwt) offered = [...(protocols.length > 0 ? protocols : [APP_PROTOCOL]), BEARER_PREFIX + jwt];
+    let socket: SocketLike;
+    try {
+      socket = new this.#WebSocket(typeof url === "function" ? url() : url, offered);
+    } catch (error) {
+      this.#retry(1006, (error as Error).message);
+      return;
+    }
+    this.#socket = socket;
+    socket.onopen = () => this.#opened(socket);
+    socket.onmessage = (event) => this.#received(socket, event.data);
+    socket.onerror = () => {}; // a close event always follows
+    socket.onclose = (event) => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#resume?.abort();
+      this.#roster.clear();
+      this.emit("presence", []);
+      this.#retry(event.code, event.reason);
+    };
+  }
+
+  #opened(socket: SocketLike): void {
+    if (this.#socket !== socket) return;
+    this.#attempt = 0;
+    this.#setState({ state: "open" });
+    if (this.#resume) socket.send(JSON.stringify({ type: "history", after: this.#resume.begin() }));
+    for (const text of this.#queue.drain()) socket.send(text);
+  }
+
+  #received(socket: SocketLike, data: unknown): void {
+    if (this.#socket !== socket) return;
+    let frame: unknown;
+    try {
+      frame = JSON.parse(String(data));
+    } catch {
+      this.emit("invalid", data);
+      return;
+    }
+    if (frame === null || typeof frame !== "object" || Array.isArray(frame)) {
+      this.emit("invalid", frame);
+      return;
+    }
+    const record = frame as Record<string, unknown>;
+    if (typeof record.error === "string") return this.#serverError(record as ServerError);
+    if (isPresenceFrame(record)) {
+      this.#roster.apply(record);
+      this.emit("presence", this.#roster.list());
+      return;
+    }
+    const resume = this.#resume;
+    if (resume && record.type === "history.end") {
+      const { frames, next, result } = resume.pageEnd(record as unknown as HistoryEnd);
+      this.#deliver(frames);
+      if (next !== null) socket.send(JSON.stringify({ type: "history", after: next }));
+      if (result) this.emit("resume", result);
+      return;
+    }
+    if (resume && typeof record.id === "number") return this.#deliver(resume.accept(record as In & Identified));
+    this.emit("message", record as In);
+  }
+
+  #serverError(frame: ServerError): void {
+    // A refused history request (rate limit, or a route without history) ends the resume with a gap.
+    if (this.#resume?.resuming && (frame.error === "invalid_request" || frame.error === "unknown_type" || frame.error === "rate_limited")) {
+      const { frames, result } = this.#resume.fail();
+      this.#deliver(frames);
+      this.emit("resume", result);
+    }
+    this.emit("error", frame);
+  }
+
+  #deliver(frames: In[]): void {
+    for (const frame of frames) this.emit("message", frame);
+  }
+
+  #retry(code: number, reason: string): void {
+    if (this.#stopped) return;
+    const retryInMs = backoffDelay(this.#attempt, this.#options.backoff, this.#options.random);
+    this.#attempt += 1;
+    this.#setState({ state: "closed", code, reason, retryInMs });
+    this.#timer = setTimeout(() => void this.#connect(), retryInMs);
+  }
+
+  #setState(change: Omit<StateChange, "attempt" | "queued">): void {
+    this.#state = change.state;
+    this.emit("state", { ...change, attempt: this.#attempt, queued: this.#queue.size });
+  }
+}
