@@ -1,9 +1,12 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ScopeUser } from "../../core/index.js";
 import type { TokenService } from "../../auth/jwt.js";
+import { WEB_ROOT } from "../chat/pages.js";
 import { escapeHtml, page } from "./html.js";
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from "./sessions.js";
 import type { User, UserStore } from "./users.js";
@@ -31,9 +34,11 @@ interface Deps {
 /**
  * Sign up, log in, log out (cookie session: HttpOnly, SameSite=Lax, Secure over HTTPS;
  * forms carry a CSRF token checked against a cookie), `GET /api/me`, and `POST /api/token`
- * (JSON username/password → a JWT, for clients that are not pages).
+ * (JSON username/password → a JWT, for clients that are not pages); the notify page
+ * (`/notify/`) and its `GET /api/group/members`.
  */
 export function accountsHttp({ users, sessions, tokens }: Deps) {
+  const notifyPage = readFileSync(join(WEB_ROOT, "notify.html"), "utf8");
   const plugin = async (app: FastifyInstance): Promise<void> => {
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -90,6 +95,14 @@ export function accountsHttp({ users, sessions, tokens }: Deps) {
     });
 
     app.get("/api/me", async (request) => ({ user: request.user }));
+
+    // The notify page: who may receive a private notification (the signed-in user's group).
+    app.get("/api/group/members", async (request, reply) => {
+      if (!request.user) return reply.code(401).send({ error: "authentication_required" });
+      const group = String(request.user.groupName);
+      return { group, members: await users.inGroup(group) };
+    });
+    app.get("/notify/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(notifyPage));
 
     app.post<{ Body: { username?: unknown; password?: unknown } }>("/api/token", async (request, reply) => {
       const { username, password } = request.body ?? {};

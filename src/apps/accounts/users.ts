@@ -77,6 +77,17 @@ export class UserStore {
     return row ? toUser(row) : null;
   }
 
+  /** The members of a notification group (id, username, nickname), by username; at most `limit`. */
+  async inGroup(groupName: string, limit = 500): Promise<Pick<User, "id" | "username" | "nickname">[]> {
+    return this.db
+      .selectFrom("users")
+      .select(["id", "username", "nickname"])
+      .where("group_name", "=", groupName)
+      .orderBy("username")
+      .limit(limit)
+      .execute();
+  }
+
   /** Moves a user to another notification group. */
   async setGroup(id: number, groupName: string): Promise<void> {
     if (!GROUP_RULE.test(groupName)) throw new TypeError("group names are 1–80 of A–Z a–z 0–9 . _ -");

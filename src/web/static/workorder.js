@@ -1,6 +1,8 @@
 // Order page: the pipeline as an SVG diagram laid out by ELK (layered), redrawn live from
 // /ws/workorders/<id>/; the selected step's log follows live; buttons shown by permission.
 /* global ELK */
+import { workOrderClient } from "/client/index.js";
+
 const id = location.pathname.split("/")[2];
 const SVG = "http://www.w3.org/2000/svg";
 const diagram = document.getElementById("diagram");
@@ -116,50 +118,42 @@ for (const action of ["approve", "reject", "retry", "cancel"]) {
   });
 }
 
-function connect(attempt = 0) {
-  const state = document.getElementById("connection-state");
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/workorders/${id}/`);
-  ws.addEventListener("open", () => {
-    attempt = 0;
-    state.dataset.state = "open";
-    state.textContent = "live";
-  });
-  ws.addEventListener("message", async (m) => {
-    const data = JSON.parse(m.data);
-    if (data.type === "workorder.state") {
-      view = data;
-      document.getElementById("order-title").textContent = `#${view.order.id} ${view.order.title}`;
-      document.getElementById("order-meta").textContent =
-        `${view.order.templateName} · requested by ${view.order.requester} · ${Object.entries(view.order.params).map(([k, v]) => `${k}=${v}`).join(" ")}`;
-      if (!graph) {
-        await layout();
-        draw();
-      } else paint();
-      await refreshButtons();
-      return;
-    }
-    const e = data.event;
-    if (!view || !e) return;
-    if (e.kind === "step") {
-      const s = view.steps.find((x) => x.step === e.step);
-      if (s) Object.assign(s, { state: e.state, error: e.error ?? null });
-      paint();
-    } else if (e.kind === "order") {
-      view.order.state = e.state;
-      view.order.reason = e.reason;
-      paint();
-      await refreshButtons();
-    } else if (e.kind === "log" && e.step === selected) {
-      logBox.textContent += `${e.line}\n`;
-      logBox.scrollTop = logBox.scrollHeight;
-    }
-  });
-  ws.addEventListener("close", (event) => {
-    state.dataset.state = "closed";
-    state.textContent = event.code === 1006 && !view ? "sign in to watch" : "reconnecting…";
-    setTimeout(() => connect(attempt + 1), Math.min(30_000, 1000 * 2 ** attempt));
-  });
+async function onFrame(data) {
+  if (data.type === "workorder.state") {
+    view = data;
+    document.getElementById("order-title").textContent = `#${view.order.id} ${view.order.title}`;
+    document.getElementById("order-meta").textContent =
+      `${view.order.templateName} · requested by ${view.order.requester} · ${Object.entries(view.order.params).map(([k, v]) => `${k}=${v}`).join(" ")}`;
+    if (!graph) {
+      await layout();
+      draw();
+    } else paint();
+    await refreshButtons();
+    return;
+  }
+  const e = data.event;
+  if (!view || !e) return;
+  if (e.kind === "step") {
+    const s = view.steps.find((x) => x.step === e.step);
+    if (s) Object.assign(s, { state: e.state, error: e.error ?? null });
+    paint();
+  } else if (e.kind === "order") {
+    view.order.state = e.state;
+    view.order.reason = e.reason;
+    paint();
+    await refreshButtons();
+  } else if (e.kind === "log" && e.step === selected) {
+    logBox.textContent += `${e.line}\n`;
+    logBox.scrollTop = logBox.scrollHeight;
+  }
 }
 
-connect();
+// The server sends the whole view on every (re)connect, so nothing needs resuming here.
+const live = workOrderClient(Number(id), { backoff: { initialMs: 1000 } });
+const stateBadge = document.getElementById("connection-state");
+live.on("message", (data) => void onFrame(data));
+live.on("state", (change) => {
+  stateBadge.dataset.state = change.state;
+  if (change.state === "open") stateBadge.textContent = "live";
+  else if (change.state === "closed") stateBadge.textContent = change.code === 1006 && !view ? "sign in to watch" : "reconnecting…";
+});

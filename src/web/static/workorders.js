@@ -1,4 +1,6 @@
 // Work-order list: loads /api/workorders and follows state changes live over /ws/workorders/.
+import { workOrderClient } from "/client/index.js";
+
 const body = document.querySelector("#orders tbody");
 const filter = document.getElementById("state-filter");
 const error = document.getElementById("orders-error");
@@ -33,12 +35,10 @@ async function load() {
   body.replaceChildren(...(await res.json()).orders.map(row));
 }
 
-function follow(attempt = 0) {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/workorders/`);
-  ws.addEventListener("open", () => (attempt = 0));
-  ws.addEventListener("message", (m) => {
-    const { event } = JSON.parse(m.data);
+// Follows every order's state; a state change of an order not on the page reloads the list.
+function follow() {
+  const live = workOrderClient(null, { backoff: { initialMs: 1000 } });
+  live.on("message", ({ event }) => {
     if (event?.kind !== "order") return;
     const badge = body.querySelector(`tr[data-id="${event.id}"] .state`);
     if (badge) {
@@ -46,12 +46,16 @@ function follow(attempt = 0) {
       badge.textContent = event.state;
     } else void load();
   });
-  ws.addEventListener("close", (e) => {
-    if (e.code === 1006 && attempt === 0) {
+  let opened = false;
+  live.on("state", (change) => {
+    if (change.state === "open") {
+      error.hidden = true;
+      if (opened) void load(); // a reconnect: catch up on what changed while the socket was down
+      opened = true;
+    } else if (change.state === "closed" && change.code === 1006 && !opened) {
       error.textContent = "Sign in to follow work orders live.";
       error.hidden = false;
     }
-    setTimeout(() => follow(attempt + 1), Math.min(30_000, 1000 * 2 ** attempt));
   });
 }
 

@@ -87,6 +87,20 @@ describe("socket auth", () => {
   });
 });
 
+describe("GET /api/group/members", () => {
+  it("lists the caller's group only, and needs a user", async () => {
+    expect((await fetch(`${server.url}/api/group/members`)).status).toBe(401);
+    const res = await fetch(`${server.url}/api/group/members`, { headers: { authorization: `Bearer ${await token("alice")}` } });
+    expect(await res.json()).toEqual({
+      group: "ops",
+      members: [
+        { id: ids.alice, username: "alice", nickname: expect.any(String) },
+        { id: ids.bob, username: "bob", nickname: expect.any(String) },
+      ],
+    });
+  });
+});
+
 describe("/ws/notify/", () => {
   it("sends to the whole group, or only to one member's sockets, never across groups", async () => {
     const [ta, tb, tc] = [await token("alice"), await token("bob"), await token("carol")];
