@@ -1,6 +1,16 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // The package's own name, as docs and examples import it, maps to the sources under test.
+  resolve: {
+    alias: [
+      { find: /^switchboard\/client$/, replacement: src("client/index.ts") },
+      { find: /^switchboard$/, replacement: src("core/index.ts") },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,

@@ -6,7 +6,8 @@ import { silentLogger, type Logger } from "./logger.js";
 /** Above this many queued events a consumer stops taking layer messages until it catches up. */
 export const MAILBOX_HIGH_WATER = 64;
 
-type Task = () => unknown;
+/** A unit of work in a consumer's mailbox: run in order, one at a time. */
+export type Task = () => unknown;
 
 /**
  * The base of every consumer: a mailbox that runs one event at a time, in arrival order

@@ -6,7 +6,7 @@ export type { ChannelLayer, LayerMessage, LayerOptions, LayerStats, ReceiveOptio
 export { ChannelFull, CHANNEL_NAME_RULE, GROUP_NAME_RULE, assertChannelName, assertGroupName } from "./layers/layer.js";
 export { InMemoryChannelLayer, type InMemoryLayerOptions } from "./layers/memory.js";
 export { RedisChannelLayer, type RedisLayerOptions } from "./layers/redis.js";
-export { Consumer } from "./consumer.js";
+export { Consumer, type Task } from "./consumer.js";
 export { WebsocketConsumer } from "./websocket-consumer.js";
 export { JsonWebsocketConsumer } from "./json-consumer.js";
 export { ChannelConsumer, ChannelNameRouter, Worker, type ChannelConsumerClass, type WorkerOptions } from "./worker.js";

@@ -222,6 +222,7 @@ export class InMemoryChannelLayer implements ChannelLayer, Listenable {
     this.#groups.clear();
   }
 
+  /** @internal The consumers' fast path (see `kListen`). */
   [kListen](channel: string, listener: ChannelListener): ListenHandle {
     this.#assertOpen();
     const ch = this.#stateOf(channel);

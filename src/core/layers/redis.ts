@@ -147,6 +147,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
   }
 
   /** Process-local channels are queued in process: consumers listen to them directly. */
+  /** @internal The consumers' fast path (see `kListen`). */
   [kListen](channel: string, listener: ChannelListener): ListenHandle | null {
     const part = nonLocalPart(channel);
     if (part === channel) return null;
