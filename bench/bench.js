@@ -107,6 +107,8 @@ async function startSwitchboard(env) {
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     WS_RATE_LIMIT: "0",
+    // Every load socket comes from 127.0.0.1: lift the per-address cap (default 256).
+    WS_MAX_CONNECTIONS_PER_IP: "1000000",
     ...env,
   });
   child.stdout.resume();
