@@ -64,7 +64,13 @@ export interface ClientOptions {
    * `after` is the id of the last message the app already shows (0: everything). Frames with
    * a numeric `id` are then delivered once each, in id order, across reconnects.
    */
-  resume?: { after: number; maxPages?: number };
+  resume?: {
+    after: number;
+    /** History pages (of up to 500 lines) read per resume before reporting a gap (default 20). */
+    maxPages?: number;
+    /** Milliseconds to wait for each history page before reporting a gap and going live (default 10 000). */
+    timeoutMs?: number;
+  };
   /** Source of randomness for the jitter (tests pass a fixed one). */
   random?: () => number;
 }
@@ -90,6 +96,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   #state: ConnectionState = "connecting";
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #resumeTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
 
   constructor(options: ClientOptions) {
@@ -133,6 +140,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   /** Closes the socket for good (code 1000); queued frames are dropped. */
   close(): void {
     this.#stopped = true;
+    this.#clearResumeTimer();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const socket = this.#socket;
@@ -173,6 +181,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
       if (this.#socket !== socket) return;
       this.#socket = null;
       this.#resume?.abort();
+      this.#clearResumeTimer();
       this.#roster.clear();
       this.emit("presence", []);
       this.#retry(event.code, event.reason);
@@ -183,7 +192,10 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     if (this.#socket !== socket) return;
     this.#attempt = 0;
     this.#setState({ state: "open" });
-    if (this.#resume) socket.send(JSON.stringify({ type: "history", after: this.#resume.begin() }));
+    if (this.#resume) {
+      socket.send(JSON.stringify({ type: "history", after: this.#resume.begin() }));
+      this.#armResumeTimer(socket);
+    }
     for (const text of this.#queue.drain()) socket.send(text);
   }
 
@@ -211,8 +223,14 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     if (resume && record.type === "history.end") {
       const { frames, next, result } = resume.pageEnd(record as unknown as HistoryEnd);
       this.#deliver(frames);
-      if (next !== null) socket.send(JSON.stringify({ type: "history", after: next }));
-      if (result) this.emit("resume", result);
+      if (next !== null) {
+        socket.send(JSON.stringify({ type: "history", after: next }));
+        this.#armResumeTimer(socket);
+      }
+      if (result) {
+        this.#clearResumeTimer();
+        this.emit("resume", result);
+      }
       return;
     }
     if (resume && typeof record.id === "number") return this.#deliver(resume.accept(record as In & Identified));
@@ -220,13 +238,30 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   }
 
   #serverError(frame: ServerError): void {
-    // A refused history request (rate limit, or a route without history) ends the resume with a gap.
-    if (this.#resume?.resuming && (frame.error === "invalid_request" || frame.error === "unknown_type" || frame.error === "rate_limited")) {
-      const { frames, result } = this.#resume.fail();
-      this.#deliver(frames);
-      this.emit("resume", result);
-    }
+    // A refused history request (a route without history) ends the resume with a gap; a
+    // request that got no answer at all (dropped by a rate limit) ends by the timer.
+    if (this.#resume?.resuming && (frame.error === "invalid_request" || frame.error === "unknown_type")) this.#giveUpResume();
     this.emit("error", frame);
+  }
+
+  #giveUpResume(): void {
+    this.#clearResumeTimer();
+    const { frames, result } = this.#resume!.fail();
+    this.#deliver(frames);
+    this.emit("resume", result);
+  }
+
+  #armResumeTimer(socket: SocketLike): void {
+    this.#clearResumeTimer();
+    this.#resumeTimer = setTimeout(() => {
+      this.#resumeTimer = null;
+      if (this.#socket === socket && this.#resume?.resuming) this.#giveUpResume();
+    }, this.#options.resume?.timeoutMs ?? 10_000);
+  }
+
+  #clearResumeTimer(): void {
+    if (this.#resumeTimer) clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = null;
   }
 
   #deliver(frames: In[]): void {

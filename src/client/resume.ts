@@ -75,6 +75,7 @@ export class ResumeTracker<T extends object> {
    * `after`), and the result once the resume is over.
    */
   pageEnd(end: HistoryEnd): { frames: (T & Identified)[]; next: number | null; result: ResumeResult | null } {
+    if (!this.#pending) return { frames: [], next: null, result: null }; // the end of a resume already given up
     this.#pages += 1;
     const more = !end.complete && this.#pages < this.maxPages;
     if (more) {

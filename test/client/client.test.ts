@@ -104,6 +104,17 @@ describe("switchboard/client against a running server", () => {
     short.close();
   });
 
+  it("reports a gap and goes live when a route never answers the history request", async () => {
+    const c = new SwitchboardClient<{ type: string; ts: number }, never>({ ...fast, url: `${server.wsUrl}/ws/clock/`, resume: { after: 0, timeoutMs: 200 } });
+    const started = Date.now();
+    expect(await until(c, "resume", () => true)).toEqual({ after: 0, lastId: 0, complete: false, pages: 0 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    // Frames without an id are not held by a resume; the clock's ticks arrive as they come.
+    const tick = await new Promise<{ type: string }>((resolve) => c.on("message", resolve));
+    expect(tick.type).toBe("server.time");
+    c.close();
+  });
+
   it("carries a JWT as a bearer.<jwt> subprotocol, and retries with a fresh token", async () => {
     const users = new UserStore(server.app.db);
     for (const username of ["sdk-ann", "sdk-ben"]) {

@@ -84,6 +84,15 @@ describe("ResumeTracker", () => {
     expect(failed.result.complete).toBe(false);
   });
 
+  it("ignores the end of a page that arrives after the resume was given up", () => {
+    const t = new ResumeTracker<Line>(0, 5);
+    t.begin();
+    t.accept(line(4));
+    t.fail();
+    expect(t.pageEnd({ type: "history.end", after: 0, lastId: 4, complete: true })).toEqual({ frames: [], next: null, result: null });
+    expect(t.lastId).toBe(4);
+  });
+
   it("drops held live lines when the socket closes mid-resume (the next resume fetches them)", () => {
     const t = new ResumeTracker<Line>(0, 5);
     t.begin();
