@@ -42,7 +42,7 @@ describe("shell", () => {
   }, 30_000);
 });
 
-describe("dumpdata, flush, loaddata, showmigrations", () => {
+describe("dumpdata, flush, loaddata, showmigrations", { timeout: 60_000 }, () => {
   it("round-trips every table: dump → flush → load leaves the database identical", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "sb-dump-"));
     const env = { DATA_DIR: dataDir, BEAT: "0" };
