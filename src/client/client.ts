@@ -139,6 +139,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
 
   /** Closes the socket for good (code 1000); queued frames are dropped. */
   close(): void {
+    if (this.#stopped) return;
     this.#stopped = true;
     this.#clearResumeTimer();
     if (this.#timer) clearTimeout(this.#timer);

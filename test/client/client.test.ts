@@ -57,6 +57,7 @@ describe("switchboard/client against a running server", () => {
     b.close();
     await waitFor(() => a.members.length === 1);
     a.close();
+    a.close(); // closing twice is harmless
     expect(states).toEqual(["connecting", "open", "stopped"]);
     expect(a.send({ message: "too late" })).toBe("rejected");
   });
