@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatClient, notifyClient, SwitchboardClient, type ChatLine, type StateChange } from "../../src/client/index.js";
@@ -192,4 +193,29 @@ describe("switchboard/client across a server restart", () => {
     writer.close();
     await node.close();
   }, 30_000);
+});
+
+describe("switchboard/client on the standard WebSocket", () => {
+  // Node 22+ has a global WebSocket (undici, the WHATWG API browsers implement); Node 20 has it
+  // behind --experimental-websocket. A child process uses it with no `ws` in sight.
+  it("connects, sends, receives and closes with the global WebSocket", async () => {
+    const server = await startTestServer();
+    try {
+      const flags = Number(process.versions.node.split(".")[0]) < 22 ? ["--experimental-websocket"] : [];
+      const script = `
+        import { chatClient } from ${JSON.stringify(join(import.meta.dirname, "../../src/client/index.ts"))};
+        if (typeof WebSocket !== "function") throw new Error("no global WebSocket");
+        const chat = chatClient("global-ws", { base: ${JSON.stringify(server.url)} });
+        chat.send({ message: "over undici" });
+        chat.on("message", (line) => { console.log(JSON.stringify({ line, members: chat.members.length })); chat.close(); });
+      `;
+      const { execFile } = await import("node:child_process");
+      const { stdout } = await promisify(execFile)(process.execPath, [...flags, "--no-warnings", "--import", "tsx", "--input-type=module", "-e", script], { timeout: 15_000 });
+      const out = JSON.parse(stdout.trim()) as { line: ChatLine; members: number };
+      expect(out.line).toMatchObject({ message: "over undici", room: "global-ws" });
+      expect(out.members).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
 });
