@@ -25,8 +25,9 @@ process.once("exit", () => {
 /** Starts `switchboard serve` from the TypeScript sources with `env`, and waits until /healthz answers. */
 export async function startNode(env: Record<string, string>): Promise<NodeProcess> {
   const port = await freePort();
-  // One process (not the tsx wrapper), so SIGKILL really kills the node.
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "serve"], {
+  // One process (not the tsx wrapper), so SIGKILL really kills the node; the V8 flag is the
+  // one `npm start` and bin/switchboard.js run with (a bounded young generation).
+  const child = spawn(process.execPath, ["--max-semi-space-size=8", "--import", "tsx", join(root, "src/cli/main.ts"), "serve"], {
     cwd: root,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
