@@ -1,6 +1,9 @@
 import { SwitchboardClient, type ClientOptions } from "./client.js";
 
-/** A chat line as every route that carries chat sends it. */
+/**
+ * A chat line as every route that carries chat sends it (and as the server stores it).
+ * `message` stays a top-level string, so Channels tutorial clients work unchanged.
+ */
 export interface ChatLine {
   id: number;
   room: string;

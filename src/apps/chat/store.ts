@@ -1,15 +1,9 @@
 import type { Kysely } from "kysely";
+import type { ChatLine } from "../../client/routes.js";
 import type { Database } from "../../storage/schema.js";
 
-/** A stored chat line as clients see it. `message` stays a top-level string (Channels tutorial clients). */
-export interface ChatLine {
-  id: number;
-  room: string;
-  user: string;
-  message: string;
-  /** Milliseconds since the epoch. */
-  ts: number;
-}
+/** A stored chat line is exactly what clients receive: the wire type lives with the client. */
+export type { ChatLine };
 
 /** Reads and writes chat lines. */
 export class MessageStore {
