@@ -11,7 +11,7 @@ import { graphqlApp } from "./apps/graphql/index.js";
 import { workOrdersApp, type WorkOrderService } from "./apps/workorders/index.js";
 import { workerRoutes } from "./apps/tasks/index.js";
 import { startBeat } from "./beat/index.js";
-import { WEB_ROOT } from "./apps/chat/pages.js";
+import { WEB_ROOT } from "./web-pages.js";
 import type { Config } from "./config.js";
 import {
   SocketRouter,

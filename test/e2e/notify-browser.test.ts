@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserStore } from "../../src/apps/accounts/users.js";
-import { findChromium, launchChromium } from "../helpers/chromium.js";
+import { findChromium, launchChromium, signedInPage } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const chromiumBin = findChromium("notify browser test");
@@ -28,14 +28,8 @@ describe.skipIf(!chromiumBin.available)("notify page and lobby clock in a real b
   });
 
   async function notifyPage(username: string): Promise<Page> {
-    const context = await browser.newContext();
+    const { context, page } = await signedInPage(browser, server.url, username, PASSWORD, "/notify/");
     contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/accounts/login/?next=/notify/`);
-    await page.fill('input[name="username"]', username);
-    await page.fill('input[name="password"]', PASSWORD);
-    await page.click('#account-form button[type="submit"]');
-    await page.waitForURL(`${server.url}/notify/`);
     await page.waitForSelector('#connection-state[data-state="open"]');
     return page;
   }

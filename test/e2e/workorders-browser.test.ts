@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserStore } from "../../src/apps/accounts/users.js";
 import { WorkOrderStore } from "../../src/apps/workorders/store.js";
-import { findChromium, launchChromium } from "../helpers/chromium.js";
+import { findChromium, launchChromium, signedInPage } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const chromiumBin = findChromium("work-order browser test");
@@ -43,14 +43,8 @@ describe.skipIf(!chromiumBin.available)("work-order board in a real browser", ()
   });
 
   async function signedIn(username: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const { context, page } = await signedInPage(browser, server.url, username, "long-enough-pw", "/workorders/", { viewport: { width: 1200, height: 800 } });
     contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/accounts/login/?next=/workorders/`);
-    await page.fill('input[name="username"]', username);
-    await page.fill('input[name="password"]', "long-enough-pw");
-    await page.click('#account-form button[type="submit"]');
-    await page.waitForURL(`${server.url}/workorders/`);
     return page;
   }
 

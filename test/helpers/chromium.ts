@@ -1,4 +1,4 @@
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { findProgram, type Program } from "./programs.js";
 
 /** Debian's Chromium, if installed (`apt-get install -y chromium`). */
@@ -22,4 +22,26 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
       "--disable-quic",
     ],
   });
+}
+
+/**
+ * A new browser context signed in as `username` through the real login form, left on
+ * `next`. The caller closes the context.
+ */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  password: string,
+  next: string,
+  contextOptions: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/accounts/login/?next=${next}`);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', password);
+  await page.click('#account-form button[type="submit"]');
+  await page.waitForURL(`${baseUrl}${next}`);
+  return { context, page };
 }

@@ -1,12 +1,10 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ScopeUser } from "../../core/index.js";
 import type { TokenService } from "../../auth/jwt.js";
-import { WEB_ROOT } from "../chat/pages.js";
+import { readPage } from "../../web-pages.js";
 import { escapeHtml, page } from "./html.js";
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from "./sessions.js";
 import type { User, UserStore } from "./users.js";
@@ -38,7 +36,7 @@ interface Deps {
  * (`/notify/`) and its `GET /api/group/members`.
  */
 export function accountsHttp({ users, sessions, tokens }: Deps) {
-  const notifyPage = readFileSync(join(WEB_ROOT, "notify.html"), "utf8");
+  const notifyPage = readPage("notify.html");
   const plugin = async (app: FastifyInstance): Promise<void> => {
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: 16 * 1024 });

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import mercurius from "mercurius";
-import { WEB_ROOT } from "../chat/pages.js";
+import { readPage } from "../../web-pages.js";
 import type { GraphQLContext } from "./schema.js";
 
 /** Deepest query accepted. */
@@ -22,7 +21,7 @@ interface Options {
  * `extensions.code`; unexpected ones are masked unless DEBUG=1.
  */
 export function graphqlHttp({ schema, context, debug }: Options) {
-  const explorer = readFileSync(new URL("graphql.html", `file://${WEB_ROOT}`), "utf8");
+  const explorer = readPage("graphql.html");
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(mercurius, {
       schema,

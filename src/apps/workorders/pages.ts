@@ -1,16 +1,15 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { FastifyInstance } from "fastify";
-import { WEB_ROOT } from "../chat/pages.js";
+import { readPage } from "../../web-pages.js";
 
 const require = createRequire(import.meta.url);
 
 /** The work-order pages: list, new order, order (diagram); and the ELK layout engine they use. */
 export function workOrderPages() {
-  const read = (name: string): string => readFileSync(new URL(name, `file://${WEB_ROOT}`), "utf8");
-  const list = read("workorders.html");
-  const order = read("workorder.html");
-  const create = read("workorder-new.html");
+  const list = readPage("workorders.html");
+  const order = readPage("workorder.html");
+  const create = readPage("workorder-new.html");
   const elk = readFileSync(require.resolve("elkjs/lib/elk.bundled.js"), "utf8");
   return async (app: FastifyInstance): Promise<void> => {
     const html = (body: string) => async (_request: unknown, reply: { type(t: string): { send(b: string): unknown } }) => reply.type("text/html; charset=utf-8").send(body);

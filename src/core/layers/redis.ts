@@ -146,8 +146,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     return this.#hostFor(part).plain.receive(this.#key(part), options.signal);
   }
 
-  /** Process-local channels are queued in process: consumers listen to them directly. */
-  /** @internal The consumers' fast path (see `kListen`). */
+  /** @internal The consumers' fast path (see `kListen`): process-local channels are queued in process, so consumers listen to them directly. */
   [kListen](channel: string, listener: ChannelListener): ListenHandle | null {
     const part = nonLocalPart(channel);
     if (part === channel) return null;
