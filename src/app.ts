@@ -1,55 +1,110 @@
-import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Kysely } from "kysely";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import type { GraphQLSchema } from "graphql";
+import type { Kysely, Migration } from "kysely";
+import { join } from "node:path";
 import type { Logger as PinoLogger } from "pino";
-import { MemoryPresenceStore, Presence, RedisPresenceStore, chatApp } from "./apps/chat/index.js";
-import { MessageStore } from "./apps/chat/store.js";
 import { accountsApp } from "./apps/accounts/index.js";
-import { clockRoutes } from "./apps/clock/clock-consumer.js";
-import { graphqlApp } from "./apps/graphql/index.js";
-import { workOrdersApp, type WorkOrderService } from "./apps/workorders/index.js";
-import { workerRoutes } from "./apps/tasks/index.js";
-import { startBeat } from "./beat/index.js";
-import { WEB_ROOT } from "./web-pages.js";
+import { booksApp } from "./apps/books/index.js";
+import { chatApp } from "./apps/chat/index.js";
+import { clockApp } from "./apps/clock/index.js";
+import type { AppContext, AppModule, AppParts } from "./apps/module.js";
+import { tasksApp } from "./apps/tasks/index.js";
+import { workOrdersApp } from "./apps/workorders/index.js";
+import { createAuth, httpAuth, socketAuth, type Access, type Auth } from "./auth/index.js";
+import { AUTH_MIGRATIONS } from "./auth/migrations.js";
+import { startBeat, type Schedule } from "./beat/index.js";
 import type { Config } from "./config.js";
 import {
+  ChannelNameRouter,
+  CloseCode,
   SocketRouter,
   SocketServer,
+  Worker,
   createLogger,
+  defineErrors,
   isTrusted,
   originCheck,
   proxyHeaders,
   socketsPlugin,
-  trustedProxies,
   stack,
-  Worker,
+  trustedProxies,
   type ChannelLayer,
   type Logger,
 } from "./core/index.js";
-import { createLayer } from "./layer-factory.js";
-import { openDatabase } from "./storage/database.js";
-import { migrateToLatest } from "./storage/migrate.js";
+import { graphqlEndpoint } from "./graphql/index.js";
 import { healthRoutes } from "./ops/health.js";
 import { createMetrics } from "./ops/metrics.js";
 import { securityHeaders } from "./ops/security-headers.js";
+import { createLayer } from "./runtime/layer.js";
+import { openDatabase } from "./storage/database.js";
+import { migrateToLatest } from "./storage/migrate.js";
 import type { Database } from "./storage/schema.js";
-import { clientAssets } from "./client-assets.js";
+import { clientAssets } from "./web/assets.js";
+import { WEB_ROOT } from "./web/pages.js";
+
+/** The apps of the system, in start order. Adding an app is adding one line here. */
+export const MODULES: readonly AppModule[] = [accountsApp, chatApp, booksApp, workOrdersApp, clockApp, tasksApp];
+
+/** Every migration: auth's own, then each module's (Kysely orders them by name). */
+export function allMigrations(modules: readonly AppModule[] = MODULES): Record<string, Migration> {
+  const all: Record<string, Migration> = { ...AUTH_MIGRATIONS };
+  for (const m of modules) {
+    for (const [name, migration] of Object.entries(m.migrations ?? {})) {
+      if (name in all) throw new TypeError(`migration ${name} of module ${m.name} is already defined`);
+      all[name] = migration;
+    }
+  }
+  return all;
+}
+
+/** The modules' beat entries, merged (a later module's entry of the same name is refused). */
+export function moduleSchedules(modules: readonly AppModule[] = MODULES): Schedule {
+  const all: Schedule = {};
+  for (const m of modules) {
+    for (const [name, entry] of Object.entries(m.schedules ?? {})) {
+      if (name in all) throw new TypeError(`beat entry ${name} of module ${m.name} is already defined`);
+      all[name] = entry;
+    }
+  }
+  return all;
+}
+
+/** The background channels the modules serve (`WORKERS=` in serve, `runworker <channel>`). */
+export function workerRoutes(modules: readonly AppModule[] = MODULES): ChannelNameRouter {
+  const router = new ChannelNameRouter();
+  for (const m of modules) for (const [channel, consumer] of Object.entries(m.workers ?? {})) router.route(channel, consumer);
+  return router;
+}
 
 /** The whole system, built from a config: what `serve`, the CLI and the tests run. */
 export interface App {
   config: Config;
-  /** The work-order service (pipelines), for the CLI and tests. */
-  workOrders: WorkOrderService;
   fastify: FastifyInstance;
   sockets: SocketServer;
+  /** Every socket route, as the router holds it (patterns and their declared access). */
+  socketRouter: SocketRouter;
+  /** Every HTTP route, as Fastify registered it (method, URL, declared access). */
+  routes: readonly HttpRoute[];
+  /** The GraphQL schema merged from the modules' parts. */
+  schema: GraphQLSchema;
   layer: ChannelLayer;
   db: Kysely<Database>;
+  auth: Auth;
   logger: Logger;
+  /** The modules this app runs. */
+  modules: readonly AppModule[];
   /** Listens on `config.host:config.port`; resolves with the base URL (`http://host:port`). */
   listen(): Promise<string>;
-  /** Stops accepting, closes sockets with `code` (default 1001), the layer and the database. */
+  /** Stops accepting, closes sockets with `code` (default 1001), the modules, the layer and the database. */
   close(code?: number): Promise<void>;
+}
+
+/** One registered HTTP route. */
+export interface HttpRoute {
+  method: string;
+  url: string;
+  access: Access;
 }
 
 /** Options of {@link buildApp}. */
@@ -59,28 +114,36 @@ export interface BuildOptions {
   migrate?: boolean;
 }
 
-/** Builds the app; `npm start` is `buildApp(loadConfig()).listen()`. */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+/**
+ * Builds the app from `modules` (default {@link MODULES}) in one loop: each module is started
+ * on the shared services (database, layer, auth), and its sockets, HTTP routes (in a Fastify
+ * context of its own, behind the auth plugin), GraphQL fields, workers and schedules are
+ * mounted. `npm start` is `buildApp(loadConfig()).listen()`.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}, modules: readonly AppModule[] = MODULES): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  for (const m of modules) if (m.errors) defineErrors(m.errors);
   const db = openDatabase(config.databaseUrl);
-  if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
+  if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>, allMigrations(modules));
   const layer = createLayer(config, logger);
+  const auth = createAuth(db, { secretKey: config.secretKey, tokenSeconds: config.jwtExpiresIn });
 
-  const presenceStore = config.redisUrl ? new RedisPresenceStore(config.redisUrl.split(",")[0]!.trim()) : new MemoryPresenceStore();
-  const presence = new Presence(presenceStore, layer, { logger });
-  const accounts = accountsApp(db, config.secretKey, { tokenSeconds: config.jwtExpiresIn });
-  const chat = chatApp(new MessageStore(db), layer, presence, { requireLogin: config.chatRequireLogin });
-  const workOrders = await workOrdersApp(db, layer, accounts.users, config.dataDir, logger);
-  const graphql = graphqlApp(db, layer, accounts, { debug: config.debug, workOrders: workOrders.service });
-  const router = new SocketRouter()
-    .include("", chat.sockets)
-    .include("", clockRoutes())
-    .include("", accounts.sockets)
-    .include("", graphql.sockets)
-    .include("", workOrders.sockets);
+  const context: AppContext = { config, db, layer, logger, auth };
+  const started: { module: AppModule; parts: AppParts }[] = [];
+  for (const module of modules) started.push({ module, parts: await module.start(context) });
+  const graphql = graphqlEndpoint({
+    contributions: started.flatMap(({ parts }) => (parts.graphql ? [parts.graphql] : [])),
+    identifier: auth.identifier,
+    debug: config.debug,
+  });
+
+  const router = new SocketRouter();
+  for (const { parts } of started) if (parts.sockets) router.include("", parts.sockets.router);
+  router.include("", graphql.sockets.router);
+  const proxies = trustedProxies(config.trustedProxies);
   const sockets = new SocketServer({
     // Origin first (a foreign page never gets as far as the cookie), then who the user is.
-    app: stack(router.app(), proxyHeaders(trustedProxies(config.trustedProxies)), originCheck({ allowed: config.allowedOrigins }), accounts.auth),
+    app: stack(router.app(), proxyHeaders(proxies), originCheck({ allowed: config.allowedOrigins }), socketAuth(auth.identifier)),
     layer,
     logger,
     limits: config.limits,
@@ -92,37 +155,52 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const verbose = logger.level === "debug" || logger.level === "trace";
   const httpLogger = verbose ? logger : logger.child({}, { level: logger.isLevelEnabled("warn") ? "warn" : logger.level });
   // Only listed proxies may set the client address and scheme (request.ip, request.protocol).
-  const proxies = trustedProxies(config.trustedProxies);
   const fastify = Fastify({
     loggerInstance: httpLogger as FastifyBaseLogger,
     trustProxy: config.trustedProxies.length > 0 ? (address: string) => isTrusted(proxies, address) : false,
   });
+  const routes: HttpRoute[] = [];
+  fastify.addHook("onRoute", (route) => {
+    // Read `access` later: the auth plugin of the route's own context fills it after this hook.
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, get access() { return route.config?.access ?? "user"; } });
+    }
+  });
   await fastify.register(securityHeaders);
   await fastify.register(socketsPlugin(sockets));
-  await fastify.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" });
-  await fastify.register(clientAssets);
-  await fastify.register(accounts.http);
-  await fastify.register(chat.http);
-  await fastify.register(graphql.http);
-  await fastify.register(workOrders.http);
+  // Each part in a context of its own, with the auth plugin in front of its routes.
+  const guarded = async (plugin: FastifyPluginAsync, defaultAccess?: Access): Promise<void> => {
+    await fastify.register(async (scope) => {
+      await scope.register(httpAuth, { identifier: auth.identifier, defaultAccess });
+      await scope.register(plugin);
+    });
+  };
+  await guarded(async (app) => app.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" }), "public");
+  await guarded(clientAssets);
+  for (const { parts } of started) if (parts.http) await guarded(parts.http);
+  await guarded(graphql.http);
   const metrics = createMetrics(sockets, layer);
-  await fastify.register(healthRoutes(db as Kysely<unknown>, layer, metrics.registry));
+  await guarded(healthRoutes(db as Kysely<unknown>, layer, metrics.registry));
 
   // Workers named in WORKERS run in this process; an unknown channel refuses to start.
-  const worker = config.workers.length > 0 ? new Worker({ layer, router: workerRoutes(), channels: config.workers, logger }).start() : null;
+  const worker = config.workers.length > 0 ? new Worker({ layer, router: workerRoutes(modules), channels: config.workers, logger }).start() : null;
 
   // The scheduler: fires once per cluster (leader election on Redis; the only node in memory).
-  const beat = config.beat ? await startBeat(config, layer, logger) : null;
+  const beat = config.beat ? await startBeat(config, layer, logger, moduleSchedules(modules)) : null;
 
   let closed = false;
   return {
     config,
-    workOrders: workOrders.service,
     fastify,
     sockets,
+    socketRouter: router,
+    routes,
+    schema: graphql.schema,
     layer,
     db,
+    auth,
     logger,
+    modules,
     async listen() {
       await fastify.listen({ host: config.host, port: config.port });
       const address = fastify.server.address();
@@ -133,13 +211,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async close(code?: number) {
       if (closed) return;
       closed = true;
-      if (code !== undefined) await sockets.close(code, code === 1012 ? "service restart" : "server closing");
+      if (code !== undefined) await sockets.close(code, code === CloseCode.SERVICE_RESTART ? "service restart" : "server closing");
       await fastify.close();
       metrics.close();
-      await workOrders.service.stopAll();
       await beat?.stop();
       await worker?.stop();
-      await presence.close();
+      for (const { parts } of [...started].reverse()) await parts.close?.();
       await layer.close();
       await db.destroy();
     },

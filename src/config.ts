@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-import { DEFAULT_LIMITS, parseRateLimit, trustedProxies, type SocketLimits } from "./core/index.js";
+import { join, resolve } from "node:path";
+import { DEFAULT_LIMITS, SwitchboardError, defineErrors, parseRateLimit, trustedProxies, type SocketLimits } from "./core/index.js";
 
 /** The server's configuration, read from environment variables once at start. */
 export interface Config {
@@ -10,8 +10,11 @@ export interface Config {
   dataDir: string;
   /** `sqlite:<path>` (or `sqlite::memory:`), or `postgres://user:password@host:port/db`. */
   databaseUrl: string;
-  /** Unset: the in-memory channel layer. */
-  redisUrl: string | null;
+  /**
+   * `REDIS_URL`, split once: one URL, or several to shard the channel layer over (presence
+   * and beat's leader lock use the first). Empty: the in-memory layer (one process only).
+   */
+  redisUrls: string[];
   /** Allowed socket Origins; empty means the server's own host only. */
   allowedOrigins: string[];
   secretKey: string;
@@ -40,10 +43,17 @@ export interface Config {
   limits: SocketLimits;
 }
 
+/** The configuration's refusal: the process does not start (exit 78, sysexits' EX_CONFIG). */
+export const CONFIG_ERRORS = defineErrors({
+  SB_ERR_INVALID_CONFIG: { message: "invalid configuration", exitCode: 78 },
+});
+
 /** A configuration that cannot start the server; the message lists every problem. */
-export class ConfigError extends Error {
+export class ConfigError extends SwitchboardError {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    super("SB_ERR_INVALID_CONFIG", problems.join("; "));
+    // One problem a line, as the CLI prints it.
+    this.message = `invalid configuration:\n  - ${problems.join("\n  - ")}`;
     this.name = "ConfigError";
   }
 }
@@ -64,8 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^(sqlite:.+|postgres(ql)?:\/\/\S+)$/.test(databaseUrl)) {
     problems.push(`DATABASE_URL must be sqlite:<path> or postgres://user:password@host:port/db (got ${JSON.stringify(databaseUrl.replace(/:[^:@/]*@/, ":***@"))})`);
   }
-  const redisUrl = env.REDIS_URL?.trim() || null;
-  for (const url of redisUrl?.split(",").map((u) => u.trim()) ?? []) {
+  const redisUrls = (env.REDIS_URL ?? "").split(",").map((u) => u.trim()).filter(Boolean);
+  for (const url of redisUrls) {
     if (!/^rediss?:\/\/[^\s]+$/.test(url)) problems.push(`REDIS_URL must be redis:// or rediss:// URLs, comma-separated (got ${JSON.stringify(url)})`);
   }
   const allowedOrigins = (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
@@ -129,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     dataDir,
     databaseUrl,
-    redisUrl,
+    redisUrls,
     allowedOrigins,
     secretKey: secretKey || storedSecretKey(dataDir),
     logLevel,
@@ -173,8 +183,3 @@ function storedSecretKey(dataDir: string): string {
   return key;
 }
 
-/** The SQLite file path of a `sqlite:` URL, resolved against the working directory. */
-export function sqlitePath(databaseUrl: string): string {
-  const path = databaseUrl.slice("sqlite:".length);
-  return path === ":memory:" || isAbsolute(path) ? path : resolve(path);
-}

@@ -1,3 +1,4 @@
+import { workOrderService } from "../src/apps/workorders/index.js";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,17 +49,17 @@ describe("dumpdata, flush, loaddata, showmigrations", { timeout: 60_000 }, () =>
     const env = { DATA_DIR: dataDir, BEAT: "0" };
     // Fill every app's tables through the real app.
     const app = await buildApp(loadConfig({ ...env, LOG_LEVEL: "silent" }), { logger: silentLogger });
-    const { UserStore } = await import("../src/apps/accounts/users.js");
-    const { SessionStore } = await import("../src/apps/accounts/sessions.js");
+    const { UserStore } = await import("../src/auth/users.js");
+    const { SessionStore } = await import("../src/auth/sessions.js");
     const { MessageStore } = await import("../src/apps/chat/store.js");
-    const { BookStore } = await import("../src/apps/graphql/books.js");
+    const { BookStore } = await import("../src/apps/books/store.js");
     const users = new UserStore(app.db);
     const made = await users.create({ username: "dumper", email: "d@example.com", password: "long-enough-pw" });
     const uid = ("user" in made && made.user.id) as number;
     await new SessionStore(app.db).create(uid);
     await new MessageStore(app.db).add("lobby", "dumper", "kept across dumps");
     await new BookStore(app.db).create("T", "A");
-    await app.workOrders.file(uid, { title: "dumped order", template: "demo-deploy", params: {} });
+    await workOrderService(app).file(uid, { title: "dumped order", template: "demo-deploy", params: {} });
     await app.close();
 
     const first = join(dataDir, "first.json");

@@ -73,7 +73,7 @@ describe("switchboard CLI", { timeout: 60_000 }, () => {
     writeFileSync(file, JSON.stringify({ broken: { group: "ops", type: "x", every: "soon" } }));
     const r = await cli(["beat", "--list"], { DATA_DIR: dir, BEAT_SCHEDULE: file });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('beat schedule entry "broken": `every` must be a duration');
+    expect(r.stderr).toContain('beat schedule: entry "broken": `every` must be a duration');
   });
 
   it("createsuperuser creates a superuser from flags, and explains a bad one", async () => {

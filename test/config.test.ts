@@ -17,7 +17,7 @@ describe("configuration", () => {
       port: 8000,
       dataDir,
       databaseUrl: `sqlite:${join(dataDir, "switchboard.sqlite")}`,
-      redisUrl: null,
+      redisUrls: [],
       allowedOrigins: [],
       logLevel: "info",
     });

@@ -1,4 +1,6 @@
 import { SignJWT, errors, jwtVerify, type JWTPayload } from "jose";
+import { SwitchboardError } from "../core/index.js";
+import "./errors.js";
 
 /** The claims of a Switchboard token (graphql_jwt's shape). */
 export interface TokenClaims {
@@ -12,10 +14,12 @@ export interface TokenClaims {
   exp: number;
 }
 
-/** A token that cannot be used; `reason` is what the 401 reason header says. */
-export class TokenError extends Error {
-  constructor(readonly reason: "token_expired" | "invalid_token" | "refresh_expired") {
-    super(reason === "token_expired" ? "token expired" : reason === "refresh_expired" ? "refresh window expired" : "invalid token");
+const REASON_CODES = { token_expired: "SB_ERR_TOKEN_EXPIRED", invalid_token: "SB_ERR_INVALID_TOKEN", refresh_expired: "SB_ERR_REFRESH_EXPIRED" } as const;
+
+/** A token that cannot be used; `reason` is what the 401 reason header says, `code` its catalog code. */
+export class TokenError extends SwitchboardError {
+  constructor(readonly reason: keyof typeof REASON_CODES) {
+    super(REASON_CODES[reason]);
     this.name = "TokenError";
   }
 }

@@ -1,22 +1,29 @@
 import type { Config } from "../config.js";
 import type { ChannelLayer, Logger } from "../core/index.js";
+import { primaryRedis } from "../runtime/layer.js";
 import { Beat } from "./beat.js";
 import { SoleLeader, type LeaderElection } from "./leader.js";
 import { RedisLeaderElection } from "./leader-redis.js";
-import { loadSchedule, planSchedule } from "./schedule.js";
+import { loadSchedule, planSchedule, type Schedule } from "./schedule.js";
 
 export { Beat } from "./beat.js";
 export { SoleLeader, type LeaderElection } from "./leader.js";
 export { RedisLeaderElection } from "./leader-redis.js";
-export { BUILTIN_SCHEDULE, ScheduleError, loadSchedule, parseDuration, planSchedule, type Schedule, type ScheduleEntry } from "./schedule.js";
+export { ScheduleError, loadSchedule, parseDuration, planSchedule, type Schedule, type ScheduleEntry } from "./schedule.js";
 
-/** Loads and validates the configured schedule and starts a beat on `layer`. */
-export async function startBeat(config: Config, layer: ChannelLayer, logger: Logger): Promise<Beat> {
-  const entries = planSchedule(await loadSchedule(config.beatSchedule ?? undefined));
-  const election: LeaderElection = config.redisUrl
-    ? new RedisLeaderElection({ url: config.redisUrl.split(",")[0]!.trim(), logger })
-    : new SoleLeader();
-  const beat = new Beat({ entries, layer, election, logger });
+/** The leader election the configuration asks for: a Redis lock across nodes, or this process alone. */
+export function leaderElection(config: Pick<Config, "redisUrls">, logger: Logger): LeaderElection {
+  const redis = primaryRedis(config);
+  return redis ? new RedisLeaderElection({ url: redis, logger }) : new SoleLeader();
+}
+
+/**
+ * Loads and validates the schedule (`base`: the modules' entries, then `BEAT_SCHEDULE`) and
+ * starts a beat on `layer`: it fires once per cluster (the leader's).
+ */
+export async function startBeat(config: Config, layer: ChannelLayer, logger: Logger, base: Schedule = {}): Promise<Beat> {
+  const entries = planSchedule(await loadSchedule(config.beatSchedule ?? undefined, base));
+  const beat = new Beat({ entries, layer, election: leaderElection(config, logger), logger });
   await beat.start();
   return beat;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Cron } from "croner";
-import { assertChannelName, assertGroupName } from "../core/index.js";
+import { SwitchboardError, assertChannelName, assertGroupName, defineErrors } from "../core/index.js";
 
 /** One scheduled push, as written in a schedule file. */
 export interface ScheduleEntry {
@@ -31,15 +31,16 @@ export interface PlannedEntry {
   next(after: number): number;
 }
 
-/** The built-in example: a `server.time` tick to group `clock` every second (shown on the lobby page). */
-export const BUILTIN_SCHEDULE: Schedule = {
-  clock: { group: "clock", type: "server.time", every: "1s" },
-};
+
+/** A schedule's refusal: the scheduler (and `serve` with beat on) does not start. */
+export const SCHEDULE_ERRORS = defineErrors({
+  SB_ERR_INVALID_SCHEDULE: { message: "beat schedule", exitCode: 78 },
+});
 
 /** A schedule that cannot start; the message names the entry and the problem. */
-export class ScheduleError extends Error {
+export class ScheduleError extends SwitchboardError {
   constructor(name: string, problem: string) {
-    super(`beat schedule entry ${JSON.stringify(name)}: ${problem}`);
+    super("SB_ERR_INVALID_SCHEDULE", `entry ${JSON.stringify(name)}: ${problem}`);
     this.name = "ScheduleError";
   }
 }
@@ -100,12 +101,12 @@ function plan(name: string, entry: ScheduleEntry): PlannedEntry {
 }
 
 /**
- * The schedule to run: the built-in example plus the file at `path` (`BEAT_SCHEDULE`), a
- * `.json` file or a `.js`/`.mjs` module whose default export is the schedule. Entries in
- * the file replace built-in ones of the same name.
+ * The schedule to run: `base` (the app modules' own entries) plus the file at `path`
+ * (`BEAT_SCHEDULE`), a `.json` file or a `.js`/`.mjs` module whose default export is the
+ * schedule. Entries in the file replace base ones of the same name.
  */
-export async function loadSchedule(path?: string): Promise<Schedule> {
-  if (!path) return { ...BUILTIN_SCHEDULE };
+export async function loadSchedule(path?: string, base: Schedule = {}): Promise<Schedule> {
+  if (!path) return { ...base };
   const file = resolve(path);
   let loaded: unknown;
   try {
@@ -115,5 +116,5 @@ export async function loadSchedule(path?: string): Promise<Schedule> {
   } catch (error) {
     throw new ScheduleError("(file)", `cannot load ${file}: ${(error as Error).message}`);
   }
-  return { ...BUILTIN_SCHEDULE, ...(loaded as Schedule) };
+  return { ...base, ...(loaded as Schedule) };
 }

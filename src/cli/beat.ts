@@ -1,8 +1,9 @@
-import { Beat, RedisLeaderElection, SoleLeader, loadSchedule, planSchedule } from "../beat/index.js";
+import { moduleSchedules } from "../app.js";
+import { Beat, leaderElection, loadSchedule, planSchedule } from "../beat/index.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../core/index.js";
-import { createLayer } from "../layer-factory.js";
-import type { Command } from "./commands.js";
+import { createLayer } from "../runtime/layer.js";
+import type { Command } from "./command.js";
 import { untilSignal } from "./signals.js";
 
 /** `switchboard beat [--list]`: the scheduler alone, or its schedule with next fire times. */
@@ -10,8 +11,8 @@ export const beat: Command = {
   summary: "run the beat scheduler alone (--list: print the schedule)",
   usage: `usage: switchboard beat [--list]
 
-Sends each scheduled message into the channel layer when it is due: the built-in example
-(a server.time tick to group "clock" every second) plus the entries of the file named by
+Sends each scheduled message into the channel layer when it is due: the app modules'
+entries (the clock's server.time tick to group "clock" every second) plus the entries of the file named by
 BEAT_SCHEDULE (JSON, or a .js/.mjs module whose default export is the schedule):
 
   { "report": { "group": "ops", "type": "report.due", "cron": "*/5 * * * *", "payload": {} },
@@ -22,7 +23,7 @@ cluster. --list prints every entry with its next fire time and exits.`,
   options: { list: { type: "boolean" } },
   async run(values) {
     const config = loadConfig();
-    const entries = planSchedule(await loadSchedule(config.beatSchedule ?? undefined));
+    const entries = planSchedule(await loadSchedule(config.beatSchedule ?? undefined, moduleSchedules()));
     if (values.list) {
       const now = Date.now();
       for (const e of entries) {
@@ -34,10 +35,7 @@ cluster. --list prints every entry with its next fire time and exits.`,
     }
     const logger = createLogger(config.logLevel);
     const layer = createLayer(config, logger);
-    const election = config.redisUrl
-      ? new RedisLeaderElection({ url: config.redisUrl.split(",")[0]!.trim(), logger })
-      : new SoleLeader();
-    const scheduler = new Beat({ entries, layer, election, logger });
+    const scheduler = new Beat({ entries, layer, election: leaderElection(config, logger), logger });
     await scheduler.start();
     logger.info({ entries: entries.map((e) => e.name) }, "beat started");
     return untilSignal(async () => {

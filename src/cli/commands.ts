@@ -1,4 +1,4 @@
-import type { ParseArgsConfig } from "node:util";
+import type { Command } from "./command.js";
 import { beat } from "./beat.js";
 import { createsuperuser } from "./createsuperuser.js";
 import { dumpdata, flush, loaddata, showmigrations } from "./data.js";
@@ -10,14 +10,6 @@ import { serve } from "./serve.js";
 import { shell } from "./shell.js";
 import { users } from "./users.js";
 import { workorders } from "./workorders.js";
-
-/** One CLI command. `run` resolves with the exit code (-1: keep running, e.g. `serve`). */
-export interface Command {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig["options"]>;
-  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
-}
 
 /** Every command, by name. */
 export const commands: Record<string, Command> = {

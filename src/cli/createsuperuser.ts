@@ -1,11 +1,12 @@
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import type { Kysely } from "kysely";
-import { UserStore } from "../apps/accounts/users.js";
+import { UserStore } from "../auth/index.js";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../storage/database.js";
+import { allMigrations } from "../app.js";
 import { migrateToLatest } from "../storage/migrate.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 /** `switchboard createsuperuser`: prompts, or takes flags for scripts. */
 export const createsuperuser: Command = {
@@ -45,7 +46,7 @@ the shell history and the process list.`,
     }
     const db = openDatabase(loadConfig().databaseUrl);
     try {
-      await migrateToLatest(db as Kysely<unknown>);
+      await migrateToLatest(db as Kysely<unknown>, allMigrations());
       const created = await new UserStore(db).create({ username, email, password, groupName: values.group as string | undefined, isSuperuser: true });
       if ("problem" in created) {
         console.error(`createsuperuser: ${created.problem}`);

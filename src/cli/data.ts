@@ -4,17 +4,18 @@ import { sql, type Kysely } from "kysely";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../storage/database.js";
 import { isPostgres } from "../storage/dialect.js";
-import { migrateToLatest, migrations } from "../storage/migrate.js";
+import { allMigrations } from "../app.js";
+import { migrateToLatest } from "../storage/migrate.js";
 import { ALL_TABLES, APP_TABLES, SERIAL_TABLES, type AppName } from "../storage/tables.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 const FORMAT = "switchboard-dump";
-const latest = (): string => Object.keys(migrations).at(-1)!;
+const latest = (): string => Object.keys(allMigrations()).sort().at(-1)!;
 
 async function withDb<T>(work: (db: Kysely<unknown>) => Promise<T>): Promise<T> {
   const db = openDatabase(loadConfig().databaseUrl) as unknown as Kysely<unknown>;
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, allMigrations());
     return await work(db);
   } finally {
     await db.destroy();
@@ -76,7 +77,7 @@ a newer schema than this database's is refused.`,
       console.error(`loaddata: ${args[0]} is not a switchboard dump`);
       return 1;
     }
-    if (!(dump.schema in migrations)) {
+    if (!(dump.schema in allMigrations())) {
       console.error(`loaddata: ${args[0]} comes from a newer schema (${dump.schema}); this version knows up to ${latest()}. Upgrade Switchboard first.`);
       return 1;
     }
@@ -146,7 +147,7 @@ export const showmigrations: Command = {
     const db = openDatabase(loadConfig().databaseUrl) as unknown as Kysely<unknown>;
     try {
       const { Migrator } = await import("kysely");
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => allMigrations() } });
       for (const m of await migrator.getMigrations()) console.log(`[${m.executedAt ? "X" : " "}] ${m.name}`);
       return 0;
     } finally {

@@ -1,6 +1,6 @@
 import { loadConfig } from "../config.js";
-import { createLayer } from "../layer-factory.js";
-import type { Command } from "./commands.js";
+import { createLayer } from "../runtime/layer.js";
+import type { Command } from "./command.js";
 
 /** `switchboard layer-check`: a round trip through the configured channel layer. */
 export const layerCheck: Command = {
@@ -17,7 +17,7 @@ receives it back, prints it and exits 0; exits 1 with the reason when the layer 
       return 2;
     }
     const config = loadConfig();
-    const kind = config.redisUrl ? "redis" : "in-memory";
+    const kind = config.redisUrls.length > 0 ? "redis" : "in-memory";
     let layer;
     try {
       layer = createLayer(config);

@@ -1,8 +1,9 @@
 import type { Kysely } from "kysely";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../storage/database.js";
+import { allMigrations } from "../app.js";
 import { migrateToLatest } from "../storage/migrate.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 /** `switchboard migrate`: brings the database schema up to date. */
 export const migrate: Command = {
@@ -14,7 +15,7 @@ Applies every pending migration to DATABASE_URL (default sqlite:$DATA_DIR/switch
   async run() {
     const db = openDatabase(loadConfig().databaseUrl);
     try {
-      const { results = [] } = await migrateToLatest(db as Kysely<unknown>);
+      const { results = [] } = await migrateToLatest(db as Kysely<unknown>, allMigrations());
       for (const r of results) console.log(`${r.status === "Success" ? "applied" : r.status}: ${r.migrationName}`);
       if (results.length === 0) console.log("no migrations to apply");
       return 0;

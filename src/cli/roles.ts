@@ -1,10 +1,11 @@
 import type { Kysely } from "kysely";
-import { UserStore } from "../apps/accounts/users.js";
-import { WorkOrderStore } from "../apps/workorders/store.js";
+import { UserStore } from "../auth/index.js";
+import { WorkOrderStore } from "../apps/workorders/index.js";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../storage/database.js";
+import { allMigrations } from "../app.js";
 import { migrateToLatest } from "../storage/migrate.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 const ROLES = ["approver"];
 
@@ -23,7 +24,7 @@ Roles: ${ROLES.join(", ")}. An approver may approve or reject work orders filed 
     }
     const db = openDatabase(loadConfig().databaseUrl);
     try {
-      await migrateToLatest(db as Kysely<unknown>);
+      await migrateToLatest(db as Kysely<unknown>, allMigrations());
       const user = await new UserStore(db).byUsername(username);
       if (!user) {
         console.error(`roles: no user named ${username}`);

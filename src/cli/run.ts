@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { commands, type Command } from "./commands.js";
+import type { Command } from "./command.js";
+import { commands } from "./commands.js";
 
 /** Exit code for bad arguments (usage errors), as in BSD sysexits' convention for CLIs. */
 export const USAGE = 2;

@@ -1,8 +1,8 @@
-import { workerRoutes } from "../apps/tasks/index.js";
+import { workerRoutes } from "../app.js";
 import { loadConfig } from "../config.js";
 import { Worker, createLogger } from "../core/index.js";
-import { createLayer } from "../layer-factory.js";
-import type { Command } from "./commands.js";
+import { createLayer } from "../runtime/layer.js";
+import type { Command } from "./command.js";
 import { untilSignal } from "./signals.js";
 
 /** `switchboard runworker <channel...>`: serves named channels until SIGTERM/SIGINT. */

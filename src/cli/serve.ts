@@ -1,7 +1,7 @@
 import { buildApp } from "../app.js";
-import { ConfigError, loadConfig } from "../config.js";
+import { CONFIG_ERRORS, ConfigError, loadConfig } from "../config.js";
 import { CloseCode } from "../core/index.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 /** `switchboard serve`: migrates, then serves HTTP and WebSocket on HOST:PORT until SIGTERM/SIGINT. */
 export const serve: Command = {
@@ -20,7 +20,7 @@ with 1012 (service restart) and exit 0.`,
     } catch (error) {
       if (error instanceof ConfigError) {
         console.error(error.message);
-        return 78;
+        return CONFIG_ERRORS.SB_ERR_INVALID_CONFIG.exitCode;
       }
       throw error;
     }

@@ -2,10 +2,11 @@ import repl from "node:repl";
 import type { Kysely } from "kysely";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../core/index.js";
-import { createLayer } from "../layer-factory.js";
+import { createLayer } from "../runtime/layer.js";
 import { openDatabase } from "../storage/database.js";
+import { allMigrations } from "../app.js";
 import { migrateToLatest } from "../storage/migrate.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 /** `switchboard shell`: a Node REPL with `config`, `db` (Kysely) and `layer` loaded. */
 export const shell: Command = {
@@ -21,7 +22,7 @@ Top-level await works. .exit (or Ctrl-D) closes everything.`,
   async run() {
     const config = loadConfig();
     const db = openDatabase(config.databaseUrl);
-    await migrateToLatest(db as Kysely<unknown>);
+    await migrateToLatest(db as Kysely<unknown>, allMigrations());
     const layer = createLayer(config, createLogger(config.logLevel === "info" ? "warn" : config.logLevel));
     const server = repl.start({ prompt: "switchboard> " });
     Object.assign(server.context, { config, db, layer });

@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
-import { UserStore } from "../apps/accounts/users.js";
+import { UserStore } from "../auth/index.js";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../storage/database.js";
+import { allMigrations } from "../app.js";
 import { migrateToLatest } from "../storage/migrate.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 /** `switchboard users set-group <username> <group>`: moves a user to another notification group. */
 export const users: Command = {
@@ -21,7 +22,7 @@ next token or session on. Group names are 1–80 of A–Z a–z 0–9 . _ -.`,
     }
     const db = openDatabase(loadConfig().databaseUrl);
     try {
-      await migrateToLatest(db as Kysely<unknown>);
+      await migrateToLatest(db as Kysely<unknown>, allMigrations());
       const store = new UserStore(db);
       const user = await store.byUsername(username);
       if (!user) {

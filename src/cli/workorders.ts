@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { Kysely } from "kysely";
-import { WorkOrderStore } from "../apps/workorders/store.js";
-import { TemplateError, validateTemplate } from "../apps/workorders/template.js";
+import { TemplateError, WorkOrderStore, validateTemplate } from "../apps/workorders/index.js";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../storage/database.js";
+import { allMigrations } from "../app.js";
 import { migrateToLatest } from "../storage/migrate.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 /** `switchboard workorders load-template <file>`: defines a pipeline template from a file on the server. */
 export const workorders: Command = {
@@ -33,7 +33,7 @@ Commands are argv arrays; parameters reach them as environment variables ("$COMM
     }
     const db = openDatabase(loadConfig().databaseUrl);
     try {
-      await migrateToLatest(db as Kysely<unknown>);
+      await migrateToLatest(db as Kysely<unknown>, allMigrations());
       const id = await new WorkOrderStore(db).saveTemplate(template);
       console.log(`template ${template.name} saved (id ${id}, ${template.steps.length} steps)`);
       return 0;

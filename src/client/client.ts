@@ -3,7 +3,7 @@ import { Emitter } from "./emitter.js";
 import { isPresenceFrame, Roster, type Member } from "./presence.js";
 import { ResumeTracker, type HistoryEnd, type Identified, type ResumeResult } from "./resume.js";
 import { SendQueue } from "./send-queue.js";
-import { APP_PROTOCOL, BEARER_PREFIX, OPEN, socketConstructor, type SocketConstructor, type SocketLike } from "./socket.js";
+import { APP_PROTOCOL, BEARER_PREFIX, NORMAL_CLOSURE, OPEN, socketConstructor, type SocketConstructor, type SocketLike } from "./socket.js";
 
 /** Where the client is: `connecting`, `open`, `closed` (waiting `retryInMs` to reconnect), or `stopped` by {@link SwitchboardClient.close}. */
 export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
@@ -147,7 +147,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     const socket = this.#socket;
     this.#socket = null;
     this.#queue.drain();
-    if (socket && socket.readyState <= OPEN) socket.close(1000, "client closed");
+    if (socket && socket.readyState <= OPEN) socket.close(NORMAL_CLOSURE, "client closed");
     this.#setState({ state: "stopped" });
   }
 

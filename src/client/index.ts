@@ -10,4 +10,5 @@ export type { Member, PresenceFrame } from "./presence.js";
 export type { HistoryEnd, ResumeResult } from "./resume.js";
 export type { SocketConstructor, SocketLike } from "./socket.js";
 export { chatClient, notifyClient, socketUrl, workOrderClient } from "./routes.js";
-export type { ChatLine, ChatSend, NotifyFrame, NotifySend, RouteOptions, WorkOrderFrame } from "./routes.js";
+export type { RouteOptions } from "./routes.js";
+export type { ChatLine, ChatSend, NotifyFrame, NotifySend, WorkOrderFrame } from "../protocol/index.js";

@@ -1,41 +1,5 @@
+import type { ChatLine, ChatSend, NotifyFrame, NotifySend, WorkOrderFrame } from "../protocol/index.js";
 import { SwitchboardClient, type ClientOptions } from "./client.js";
-
-/**
- * A chat line as every route that carries chat sends it (and as the server stores it).
- * `message` stays a top-level string, so Channels tutorial clients work unchanged.
- */
-export interface ChatLine {
-  id: number;
-  room: string;
-  user: string;
-  message: string;
-  /** Milliseconds since the epoch. */
-  ts: number;
-}
-
-/** What a chat socket accepts. */
-export interface ChatSend {
-  message: string;
-}
-
-/** A notification on `/ws/notify/`: to the whole group (`to: null`) or to one user. */
-export interface NotifyFrame {
-  type: "notify";
-  from: { uid: number; username: string; nickname: string | null };
-  message: string;
-  to: number | null;
-}
-
-/** What `/ws/notify/` accepts: to the sender's group, or to one member (`to`: a uid). */
-export interface NotifySend {
-  message: string;
-  to?: number;
-}
-
-/** A frame of `/ws/workorders/` and `/ws/workorders/<id>/`: the full view on connect, then events. */
-export type WorkOrderFrame =
-  | ({ type: "workorder.state" } & Record<string, unknown>)
-  | { type: "workorder.event"; event: { kind: "order" | "step" | "log"; id: number } & Record<string, unknown> };
 
 /**
  * The `ws:`/`wss:` URL of `path`: against `base` (`http://127.0.0.1:8000`, or a ws URL)

@@ -25,6 +25,9 @@ export type SocketConstructor = new (url: string, protocols?: string | string[])
 /** `readyState` of an open socket (the same number in every implementation). */
 export const OPEN = 1;
 
+/** RFC 6455 normal closure: what `close()` sends (the client ships without the server's catalog). */
+export const NORMAL_CLOSURE = 1000;
+
 /** The subprotocol prefix that carries a JWT (browsers cannot set headers on a socket). */
 export const BEARER_PREFIX = "bearer.";
 

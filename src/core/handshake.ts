@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
+import { SwitchboardError, type ErrorCode } from "./errors.js";
 import type { ChannelLayer } from "./layers/layer.js";
 import type { SocketLimits, SocketStats } from "./limits.js";
 import type { Logger } from "./logger.js";
@@ -25,6 +26,14 @@ export interface Connection {
   accept(subprotocol?: string): Promise<WebSocket>;
   /** Refuses the upgrade with an HTTP response; a no-op once settled. */
   reject(status: number, reason?: string, headers?: Record<string, string>): void;
+  /**
+   * Refuses the upgrade with a catalogued error: its HTTP status, its message (and
+   * `detail`) as the body. A code without a status throws `TypeError`; a no-op once settled.
+   *
+   * @example
+   * connection.refuse("SB_ERR_ROUTE_NOT_FOUND", scope.path);
+   */
+  refuse(code: ErrorCode, detail?: string, headers?: Record<string, string>): void;
 }
 
 /** One pending upgrade request; becomes a WebSocket or an HTTP refusal, exactly once. */
@@ -55,7 +64,7 @@ export class Handshake implements Connection {
     this.#request = request;
     this.#socket = socket;
     this.#head = head;
-    this.#timer = setTimeout(() => this.reject(408, "handshake timeout"), timeoutMs);
+    this.#timer = setTimeout(() => this.refuse("SB_ERR_HANDSHAKE_TIMEOUT"), timeoutMs);
     this.#timer.unref();
     socket.once("close", () => {
       if (this.#state === "pending") this.#settle("rejected");
@@ -77,14 +86,25 @@ export class Handshake implements Connection {
     (request as IncomingMessage & { [kChosenProtocol]?: string })[kChosenProtocol] = subprotocol;
     return new Promise((resolve, reject) => {
       if (socket.destroyed) {
-        reject(new Error("peer went away during the handshake"));
+        reject(new SwitchboardError("SB_ERR_PEER_GONE"));
         return;
       }
+      // ws calls back only when it completes the upgrade: when it ends the socket instead
+      // (a peer that half-closed, a server closing), this is the only news the consumer gets.
+      const gone = (): void => reject(new SwitchboardError("SB_ERR_PEER_GONE"));
+      socket.once("close", gone);
       this.wss.handleUpgrade(request, socket, head, (ws) => {
+        socket.off("close", gone);
         this.onAccepted(ws);
         resolve(ws);
       });
     });
+  }
+
+  refuse(code: ErrorCode, detail?: string, headers?: Record<string, string>): void {
+    const error = new SwitchboardError(code, detail);
+    if (error.status === undefined) throw new TypeError(`${code} has no HTTP status: it cannot refuse a handshake`);
+    this.reject(error.status, error.message, headers);
   }
 
   reject(status: number, reason?: string, headers: Record<string, string> = {}): void {

@@ -11,7 +11,7 @@ export { WebsocketConsumer } from "./websocket-consumer.js";
 export { JsonWebsocketConsumer } from "./json-consumer.js";
 export { ChannelConsumer, ChannelNameRouter, Worker, type ChannelConsumerClass, type WorkerOptions } from "./worker.js";
 export { handlerName } from "./dispatch.js";
-export { SocketRouter, type ParamsOf, type ConsumerClass, type RouteOptions, type RouteMatch } from "./routing.js";
+export { SocketRouter, type ParamsOf, type ConsumerClass, type RouteOptions, type RouteMatch, type RouteEntry } from "./routing.js";
 export { SocketServer, type SocketApp, type SocketServerOptions } from "./server.js";
 export type { Connection } from "./handshake.js";
 export type { Scope, ScopeUser, Kwargs } from "./scope.js";
@@ -20,6 +20,18 @@ export { DEFAULT_LIMITS, parseRateLimit, type SocketLimits, type SocketStats } f
 export { originCheck, isAllowed, type OriginCheckOptions } from "./origin.js";
 export { proxyHeaders, trustedProxies, isTrusted } from "./proxy.js";
 export { socketsPlugin } from "./fastify-plugin.js";
-export { CloseCode, ERRORS, SwitchboardError, errorFrame, type ErrorCode, type CatalogEntry } from "./errors.js";
+export {
+  CloseCode,
+  ERRORS,
+  SwitchboardError,
+  SwitchboardTypeError,
+  catalog,
+  catalogEntry,
+  defineErrors,
+  errorFrame,
+  type CoreErrorCode,
+  type ErrorCode,
+  type CatalogEntry,
+} from "./errors.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export { WebsocketCommunicator, type ConnectResult, type CommunicatorOptions } from "./testing/communicator.js";

@@ -1,4 +1,3 @@
-import { SwitchboardError } from "./errors.js";
 import type { Middleware } from "./middleware.js";
 
 /** Options of {@link originCheck}. */
@@ -22,8 +21,7 @@ export function originCheck(options: OriginCheckOptions = {}): Middleware {
   return (inner) => async (scope, connection) => {
     const origin = scope.headers.origin;
     if (origin !== undefined && !isAllowed(origin, scope.headers.host, allowed)) {
-      const error = new SwitchboardError("SB_ERR_ORIGIN_FORBIDDEN", origin);
-      connection.reject(error.status!, error.message);
+      connection.refuse("SB_ERR_ORIGIN_FORBIDDEN", origin);
       return;
     }
     await inner(scope, connection);

@@ -1,4 +1,3 @@
-import { SwitchboardError } from "./errors.js";
 import type { Connection } from "./handshake.js";
 import { stack, type Middleware } from "./middleware.js";
 import type { Kwargs, Scope } from "./scope.js";
@@ -30,10 +29,25 @@ export interface RouteOptions<K extends Kwargs> {
   params?: { [Key in keyof K]?: RegExp };
   /** Middleware for this route only, outermost first (e.g. `[requireUser()]`); it sees the kwargs. */
   middleware?: Middleware[];
+  /**
+   * What the application wants to know about the route later (e.g. who may use it); kept
+   * as given and listed by {@link SocketRouter.routes}. The core does not read it.
+   */
+  meta?: Readonly<Record<string, unknown>>;
+}
+
+/** One entry of {@link SocketRouter.routes}. */
+export interface RouteEntry {
+  /** The full pattern, prefixes included, e.g. `/ws/chat/:roomName/`. */
+  readonly pattern: string;
+  /** The kwarg names the pattern captures, in order. */
+  readonly names: readonly string[];
+  readonly meta: Readonly<Record<string, unknown>>;
 }
 
 interface CompiledRoute {
   pattern: string;
+  meta: Readonly<Record<string, unknown>>;
   regex: RegExp;
   names: string[];
   consumer: ConsumerClass<Kwargs>;
@@ -64,8 +78,13 @@ export class SocketRouter {
   /** Routes `pattern` (`:name` captures one path segment) to `consumer`. */
   route<P extends string>(pattern: P, consumer: ConsumerClass<ParamsOf<P>>, options: RouteOptions<ParamsOf<P>> = {}): this {
     const params = (options.params ?? {}) as Record<string, RegExp | undefined>;
-    this.#routes.push(compile(pattern, consumer as unknown as ConsumerClass<Kwargs>, params, options.middleware ?? []));
+    this.#routes.push(compile(pattern, consumer as unknown as ConsumerClass<Kwargs>, params, options.middleware ?? [], options.meta ?? {}));
     return this;
+  }
+
+  /** Every route, in matching order: the router's own table, for listings and audits. */
+  routes(): RouteEntry[] {
+    return this.#routes.map((r) => ({ pattern: r.pattern, names: [...r.names], meta: r.meta }));
   }
 
   /** Mounts every route of `router` under `prefix`. */
@@ -96,8 +115,7 @@ export class SocketRouter {
     return async (scope: Scope, connection: Connection) => {
       const match = this.resolve(scope.path);
       if (!match) {
-        const error = new SwitchboardError("SB_ERR_ROUTE_NOT_FOUND", scope.path);
-        connection.reject(error.status!, error.message);
+        connection.refuse("SB_ERR_ROUTE_NOT_FOUND", scope.path);
         return;
       }
       scope.kwargs = match.kwargs;
@@ -116,6 +134,7 @@ function compile(
   consumer: ConsumerClass<Kwargs>,
   params: Record<string, RegExp | undefined>,
   middleware: Middleware[],
+  meta: Readonly<Record<string, unknown>>,
 ): CompiledRoute {
   if (!pattern.startsWith("/")) throw new TypeError(`route pattern must start with "/": ${pattern}`);
   const names: string[] = [];
@@ -134,5 +153,5 @@ function compile(
     if (!names.includes(name)) throw new TypeError(`route ${pattern} has no kwarg ${name}`);
   }
   const start: SocketApp = (scope, connection) => new consumer()[kRun](scope, connection);
-  return { pattern, regex: new RegExp(`^${source}$`), names, consumer, run: stack(start, ...middleware) };
+  return { pattern, meta, regex: new RegExp(`^${source}$`), names, consumer, run: stack(start, ...middleware) };
 }

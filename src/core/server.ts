@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { CloseCode } from "./errors.js";
+import { CloseCode, ERRORS } from "./errors.js";
 import { Handshake, kChosenProtocol, type Connection } from "./handshake.js";
 import { DEFAULT_LIMITS, newSocketStats, type SocketLimits, type SocketStats } from "./limits.js";
 import type { ChannelLayer } from "./layers/layer.js";
 import { silentLogger, type Logger } from "./logger.js";
 import type { Scope } from "./scope.js";
+import { upgradeProblem } from "./upgrade.js";
 
 /**
  * A socket application: gets the scope and the pending connection, and either accepts
@@ -147,18 +148,24 @@ export class SocketServer {
       (ws) => this.#track(ws, scope?.route || "unrouted"),
     );
     if (this.#closing) {
-      handshake.reject(503, "server is shutting down");
+      handshake.refuse("SB_ERR_SHUTTING_DOWN");
+      return;
+    }
+    // What ws would refuse only after the consumer accepted is refused before it runs.
+    const problem = upgradeProblem(request);
+    if (problem) {
+      handshake.refuse(problem.code, problem.detail, problem.headers);
       return;
     }
     if (!scope) {
-      handshake.reject(400, "bad request path");
+      handshake.refuse("SB_ERR_BAD_PATH");
       return;
     }
     // Connections per client address (set before middleware may rewrite scope.client).
     const address = request.socket.remoteAddress ?? "";
     const count = this.#perIp.get(address) ?? 0;
     if (count >= this.limits.maxConnectionsPerIp) {
-      handshake.reject(429, "too many connections from this address");
+      handshake.refuse("SB_ERR_TOO_MANY_CONNECTIONS");
       return;
     }
     this.#perIp.set(address, count + 1);
@@ -172,7 +179,8 @@ export class SocketServer {
       await this.#app(scope, handshake);
     } catch (error) {
       this.#logger.error({ err: error, path: scope.path, connectionId: scope.connectionId }, "socket app failed");
-      handshake.reject(500);
+      // The generic status text as the body: nothing about the failure leaves the server.
+      handshake.reject(ERRORS.SB_ERR_CONSUMER_FAILED.status);
     } finally {
       this.#pending.delete(handshake);
     }
@@ -195,7 +203,7 @@ export class SocketServer {
     this.#closing = true;
     clearInterval(this.#pinger);
     for (const server of this.#attached) this.detach(server);
-    for (const handshake of this.#pending) handshake.reject(503, "server is shutting down");
+    for (const handshake of this.#pending) handshake.refuse("SB_ERR_SHUTTING_DOWN");
     const closed = [...this.#open].map(
       (ws) =>
         new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import type { WebSocket } from "ws";
 import { Consumer, MAILBOX_HIGH_WATER } from "./consumer.js";
 import { sealFromDispatch } from "./dispatch.js";
-import { CloseCode, SwitchboardError, errorFrame } from "./errors.js";
+import { CloseCode, ERRORS, SwitchboardError, errorFrame, isSendable } from "./errors.js";
 import type { Connection } from "./handshake.js";
 import { assertGroupName } from "./layers/layer.js";
 import { TokenBucket } from "./limits.js";
@@ -67,7 +67,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
       ws = await connection.accept(subprotocol);
     } catch {
       // The peer left during the handshake: nothing to report, just clean up.
-      this.#onClose(1006);
+      this.#onClose(ERRORS.SB_ERR_PEER_GONE.closeCode);
       return;
     }
     this.#ws = ws;
@@ -80,7 +80,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
         // Over the rate: the frame is dropped and said so; a client that keeps going is cut off.
         stats.rateLimited++;
         if (++refusedInARow > limits.rateLimit!.burst) {
-          void this.close(CloseCode.POLICY_VIOLATION, "rate limit exceeded");
+          void this.close(ERRORS.SB_ERR_RATE_LIMITED.closeCode, "rate limit exceeded");
           return;
         }
         if (refusedInARow === 1 || refusedInARow % 50 === 0) {
@@ -110,7 +110,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   async close(code: number = CloseCode.NORMAL, reason?: string): Promise<void> {
     const connection = this.#connection;
     if (connection?.state === "pending") {
-      connection.reject(403, reason ?? "connection refused");
+      connection.reject(ERRORS.SB_ERR_HANDSHAKE_REJECTED.status, reason ?? "connection refused");
       return;
     }
     const ws = this.#ws;
@@ -125,7 +125,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
       // A peer that stops reading must not grow our memory: drop it, and only it.
       this.#connection!.stats.slowConsumersDropped++;
       this.logger.warn({ bufferedAmount: ws.bufferedAmount }, "slow consumer dropped");
-      ws.close(CloseCode.TRY_AGAIN_LATER, "too slow: try again later");
+      ws.close(ERRORS.SB_ERR_SLOW_CONSUMER.closeCode, "too slow: try again later");
       // Still-queued bytes would keep the close frame waiting: end the socket soon.
       setTimeout(() => ws.terminate(), 1000).unref();
       return;
@@ -170,9 +170,13 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
     }
     const connection = this.#connection;
     // A catalogued refusal closes with its own code (e.g. 1008 for too many groups); anything else is 1011.
-    const code = error instanceof SwitchboardError && error.closeCode && error.code !== "SB_ERR_NO_HANDLER" ? error.closeCode : CloseCode.SERVER_ERROR;
-    if (connection?.state === "pending") connection.reject(error instanceof SwitchboardError && error.status ? error.status : 500);
-    else void this.close(code, code === CloseCode.SERVER_ERROR ? "server error" : error instanceof Error ? error.message.slice(0, 100) : "refused");
+    const own = error instanceof SwitchboardError && error.code !== "SB_ERR_NO_HANDLER" ? error.closeCode : undefined;
+    const code = own !== undefined && isSendable(own) ? own : ERRORS.SB_ERR_CONSUMER_FAILED.closeCode;
+    if (connection?.state === "pending") {
+      connection.reject(error instanceof SwitchboardError && error.status ? error.status : ERRORS.SB_ERR_CONSUMER_FAILED.status);
+    } else {
+      void this.close(code, code === CloseCode.SERVER_ERROR ? "server error" : error instanceof Error ? error.message.slice(0, 100) : "refused");
+    }
   }
 
   /** Binds the consumer to a connection and runs the handshake. */

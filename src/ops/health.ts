@@ -2,6 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { sql, type Kysely } from "kysely";
 import type { ChannelLayer } from "../core/index.js";
 import type { Registry } from "prom-client";
+import { statusOf } from "../http/errors.js";
+
+const PUBLIC = { config: { access: "public" } } as const;
 
 /**
  * `/healthz` (liveness: 200 while the process serves; `degraded` while the layer's Redis is
@@ -10,8 +13,8 @@ import type { Registry } from "prom-client";
  */
 export function healthRoutes(db: Kysely<unknown>, layer: ChannelLayer, registry: Registry) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get("/healthz", async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));
-    app.get("/readyz", async (_request, reply) => {
+    app.get("/healthz", PUBLIC, async () => ({ status: layer.healthy ? "ok" : "degraded", layer: layer.healthy ? "ok" : "unreachable" }));
+    app.get("/readyz", PUBLIC, async (_request, reply) => {
       const checks: Record<string, string> = {};
       try {
         await sql`select 1`.execute(db);
@@ -28,8 +31,9 @@ export function healthRoutes(db: Kysely<unknown>, layer: ChannelLayer, registry:
         checks.layer = `failed: ${(error as Error).message}`;
       }
       const ready = checks.database === "ok" && checks.layer === "ok";
-      return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
+      if (!ready) reply.code(statusOf("SB_ERR_NOT_READY"));
+      return reply.send({ status: ready ? "ready" : "not_ready", checks });
     });
-    app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    app.get("/metrics", PUBLIC, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   };
 }

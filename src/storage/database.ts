@@ -1,9 +1,8 @@
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from "kysely";
 import pg from "pg";
-import { sqlitePath } from "../config.js";
 import type { Database } from "./schema.js";
 
 // int8 columns hold millisecond timestamps (well below 2^53): read them as numbers, not strings.
@@ -51,4 +50,10 @@ function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
       return statement;
     },
   };
+}
+
+/** The SQLite file path of a `sqlite:` URL, resolved against the working directory. */
+export function sqlitePath(databaseUrl: string): string {
+  const path = databaseUrl.slice("sqlite:".length);
+  return path === ":memory:" || isAbsolute(path) ? path : resolve(path);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Beat, SoleLeader, ScheduleError, parseDuration, planSchedule, type Schedule } from "../../src/beat/index.js";
-import { InMemoryChannelLayer, WebsocketCommunicator } from "../../src/core/index.js";
-import { clockRoutes } from "../../src/apps/clock/clock-consumer.js";
+import { InMemoryChannelLayer, SocketRouter, WebsocketCommunicator } from "../../src/core/index.js";
+import { ClockConsumer } from "../../src/apps/clock/index.js";
 
 describe("beat schedule", () => {
   it("parses durations", () => {
@@ -28,7 +28,7 @@ describe("beat schedule", () => {
     ["a bad payload", { x: { type: "t", group: "g", every: "1s", payload: [] as never } }, /`payload` must be an object/],
   ])("refuses an entry with %s, naming the entry", (_label, schedule, problem) => {
     expect(() => planSchedule(schedule)).toThrow(ScheduleError);
-    expect(() => planSchedule(schedule)).toThrow(/beat schedule entry "x"/);
+    expect(() => planSchedule(schedule)).toThrow(/beat schedule: entry "x"/);
     expect(() => planSchedule(schedule)).toThrow(problem);
   });
 
@@ -66,7 +66,7 @@ describe("beat in one process", () => {
 
   it("the clock consumer forwards server.time ticks to its socket", async () => {
     const layer = new InMemoryChannelLayer();
-    const c = new WebsocketCommunicator(clockRoutes().app(), "/ws/clock/", { layer });
+    const c = new WebsocketCommunicator(new SocketRouter().route("/ws/clock/", ClockConsumer).app(), "/ws/clock/", { layer });
     await c.connect();
     const beat = new Beat({ entries: planSchedule({ clock: { group: "clock", type: "server.time", every: "100ms" } }), layer, election: new SoleLeader() });
     await beat.start();

@@ -6,7 +6,7 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatClient, notifyClient, SwitchboardClient, type ChatLine, type StateChange } from "../../src/client/index.js";
 import { MessageStore } from "../../src/apps/chat/store.js";
-import { UserStore } from "../../src/apps/accounts/users.js";
+import { UserStore } from "../../src/auth/users.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 /** Node 20 has no global WebSocket: the client takes `ws`'s. Backoff is short for tests. */

@@ -1,11 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ChannelFull, type ChannelLayer, type LayerOptions } from "../../src/core/index.js";
+import { ChannelFull, Consumer, type ChannelLayer, type LayerMessage, type LayerOptions } from "../../src/core/index.js";
+import { MAILBOX_HIGH_WATER } from "../../src/core/consumer.js";
+import { kListen, type ChannelListener, type Listenable, type ListenHandle } from "../../src/core/layers/layer.js";
 
 /** A layer under test plus a way to move its time forward. */
 export interface LayerHarness {
   layer: ChannelLayer;
   /** Moves time on by `ms`: a fake clock for the in-memory layer, a real sleep for Redis. */
   advance(ms: number): Promise<void>;
+  /**
+   * Another process's handle on the same backend, so the fast-path tests also send across
+   * it (Redis: a second layer on the same prefix; its messages travel through Redis and the
+   * receiving layer's reader). In-process layers leave it out and the layer sends to itself.
+   */
+  peer?(): ChannelLayer;
   close(): Promise<void>;
 }
 
@@ -224,5 +232,254 @@ export function describeChannelLayer(name: string, factory: LayerFactory): void 
       await layer.close();
       await expect(pending).rejects.toThrow();
     });
+
+    describe("consumers' fast path (kListen)", () => {
+      /** Who sends: another process where the harness has one, else the layer itself. */
+      const sender = (): ChannelLayer => harness!.peer?.() ?? layer;
+      const listen = (channel: string, listener: ChannelListener): ListenHandle => {
+        const handle = (layer as Partial<Listenable>)[kListen]?.call(layer, channel, listener) ?? null;
+        if (!handle) throw new Error(`${name} offers no fast path on ${channel}`);
+        return handle;
+      };
+      /** Everything `take()` has now, oldest first. */
+      const drain = (handle: ListenHandle): LayerMessage[] => {
+        const out: LayerMessage[] = [];
+        for (let m = handle.take(); m !== undefined; m = handle.take()) out.push(m);
+        return out;
+      };
+      /** Real time for messages in flight (through Redis) to arrive. */
+      const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 200));
+      const until = async (what: string, condition: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 3000;
+        while (!condition()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
+      const ns = (messages: LayerMessage[]): unknown[] => messages.map((m) => m.n);
+
+      it("hands every message, sent or group-sent, to the listener in order, deep-frozen", async () => {
+        const ch = await layer.newChannel();
+        await layer.groupAdd("fast", ch);
+        const got: LayerMessage[] = [];
+        const handle = listen(ch, (m) => got.push(m) > 0);
+        const from = sender();
+        for (let n = 0; n < 30; n++) {
+          if (n % 3 === 0) await from.groupSend("fast", { type: "n", n });
+          else await from.send(ch, { type: "n", n });
+        }
+        await until("30 messages arrived", () => got.length >= 30);
+        await settle();
+        expect(ns(got)).toEqual(range(30));
+        expect(got.every((m) => Object.isFrozen(m))).toBe(true);
+        expect(handle.take()).toBeUndefined();
+        handle.stop();
+      });
+
+      it("a burst of sends issued without waiting reaches the listener in the order issued", async () => {
+        const ch = await layer.newChannel();
+        const got: LayerMessage[] = [];
+        listen(ch, (m) => got.push(m) > 0);
+        const from = sender();
+        await Promise.all(range(300).map((n) => from.send(ch, { type: "n", n })));
+        await until("300 messages arrived", () => got.length >= 300);
+        expect(ns(got)).toEqual(range(300));
+      });
+
+      it("a message the listener takes does not count against capacity; a local send reaches it before send resolves", async () => {
+        layer = await make({ capacity: 2 });
+        const ch = await layer.newChannel();
+        const got: LayerMessage[] = [];
+        listen(ch, (m) => got.push(m) > 0);
+        for (let n = 0; n < 10; n++) {
+          await layer.send(ch, { type: "n", n });
+          expect(ns(got)).toEqual(range(n + 1));
+        }
+      });
+
+      it("a refused message is queued, and nothing is offered while anything is queued", async () => {
+        const ch = await layer.newChannel();
+        const offered: LayerMessage[] = [];
+        let accept = false;
+        const handle = listen(ch, (m) => {
+          offered.push(m);
+          return accept;
+        });
+        const from = sender();
+        await from.send(ch, { type: "n", n: 0 });
+        await until("0 was offered", () => offered.length === 1);
+        accept = true; // the listener would take more now, but 0 is still queued
+        for (let n = 1; n < 5; n++) await from.send(ch, { type: "n", n });
+        await settle();
+        expect(ns(offered)).toEqual([0]);
+        const taken = drain(handle);
+        expect(taken[0]?.n).toBe(0);
+        // Queue drained: the listener is offered messages again.
+        await from.send(ch, { type: "n", n: 5 });
+        await until("5 was offered", () => offered.at(-1)?.n === 5);
+        expect([...ns(taken), ...ns(offered.slice(1))]).toEqual(range(6));
+      });
+
+      it("a paused listener loses nothing: all that queued while it refused is taken in order, then the fast path resumes", async () => {
+        const ch = await layer.newChannel();
+        await layer.groupAdd("paused", ch);
+        let paused = true;
+        const got: LayerMessage[] = [];
+        const handle = listen(ch, (m) => (paused ? false : got.push(m) > 0));
+        const from = sender();
+        for (let n = 0; n < 40; n++) {
+          if (n % 4 === 0) await from.groupSend("paused", { type: "n", n });
+          else await from.send(ch, { type: "n", n });
+        }
+        const taken: LayerMessage[] = [];
+        await until("40 messages taken", () => taken.push(...drain(handle)) >= 40);
+        await settle();
+        expect(drain(handle)).toEqual([]);
+        expect(ns(taken)).toEqual(range(40));
+        expect(got).toEqual([]);
+        paused = false;
+        await from.send(ch, { type: "n", n: 40 });
+        await until("40 reached the listener", () => got.length === 1);
+        expect(ns(got)).toEqual([40]);
+      });
+
+      it("a paused listener's channel holds at most capacity messages: a local send beyond it throws ChannelFull", async () => {
+        layer = await make({ capacity: 3 });
+        const ch = await layer.newChannel();
+        const handle = listen(ch, () => false);
+        for (let n = 0; n < 3; n++) await layer.send(ch, { type: "n", n });
+        await expect(layer.send(ch, { type: "n", n: 3 })).rejects.toBeInstanceOf(ChannelFull);
+        expect(ns(drain(handle))).toEqual([0, 1, 2]);
+        await layer.send(ch, { type: "n", n: 4 });
+        expect(ns(drain(handle))).toEqual([4]);
+      });
+
+      it("group sends skip a paused listener's full channel and count the drop where the channel lives", async () => {
+        layer = await make({ capacity: 3 });
+        const ch = await layer.newChannel();
+        await layer.groupAdd("full", ch);
+        const handle = listen(ch, () => false);
+        const before = layer.stats.groupSendDropped;
+        for (let n = 0; n < 5; n++) await sender().groupSend("full", { type: "n", n });
+        await until("two drops were counted", () => layer.stats.groupSendDropped === before + 2);
+        expect(ns(drain(handle))).toEqual([0, 1, 2]);
+        await settle();
+        expect(handle.take()).toBeUndefined();
+        expect(layer.stats.groupSendDropped).toBe(before + 2);
+      });
+
+      it("a message that expires while queued is never taken, and frees its capacity", async () => {
+        layer = await make({ expiry: 1, capacity: 1 });
+        const ch = await layer.newChannel();
+        const handle = listen(ch, () => false);
+        await layer.send(ch, { type: "stale" });
+        await advance(1100);
+        await layer.send(ch, { type: "fresh" }); // ChannelFull if the stale one still counted
+        expect(drain(handle).map((m) => m.type)).toEqual(["fresh"]);
+        await layer.send(ch, { type: "stale" });
+        await advance(1100);
+        expect(drain(handle)).toEqual([]);
+      });
+
+      it("a message older than expiry by the time a listener attaches is never delivered", async () => {
+        layer = await make({ expiry: 1 });
+        // A process-local name nobody listens to yet: on Redis the message waits in Redis.
+        const ch = "late.listener!a";
+        await sender().send(ch, { type: "stale" });
+        await advance(1100);
+        const got: LayerMessage[] = [];
+        const handle = listen(ch, (m) => got.push(m) > 0);
+        expect(drain(handle)).toEqual([]);
+        await sender().send(ch, { type: "fresh" });
+        await until("fresh arrived", () => got.length > 0);
+        await settle();
+        expect(got.map((m) => m.type)).toEqual(["fresh"]);
+        expect(handle.take()).toBeUndefined();
+      });
+
+      it("stop detaches the listener; what it did not take stays on the channel for receive, once", async () => {
+        const ch = await layer.newChannel();
+        const offered: LayerMessage[] = [];
+        const handle = listen(ch, (m) => offered.push(m) > 1); // refuses the first, would take the rest
+        await layer.send(ch, { type: "n", n: 0 });
+        handle.stop();
+        await sender().send(ch, { type: "n", n: 1 });
+        expect((await layer.receive(ch, soon())).n).toBe(0);
+        expect((await layer.receive(ch, soon())).n).toBe(1);
+        await sender().send(ch, { type: "n", n: 2 }); // nothing queued: would go to a listener still attached
+        expect((await layer.receive(ch, soon())).n).toBe(2);
+        expect(await nothing(ch)).toBe(true);
+        expect(ns(offered)).toEqual([0]);
+        expect(handle.take()).toBeUndefined();
+      });
+
+      it("a consumer paused by a full mailbox loses nothing and keeps the order", async () => {
+        layer = await make({ capacity: 40 });
+        const ch = await layer.newChannel();
+        const consumer = new GatedConsumer(layer, ch);
+        // One message in the handler, a full mailbox, and 30 the layer holds for the consumer.
+        const total = 1 + MAILBOX_HIGH_WATER + 30;
+        const from = sender();
+        for (let n = 0; n < total; n++) await from.send(ch, { type: "item", n });
+        await settle();
+        expect(consumer.seen).toEqual([]);
+        consumer.open();
+        await until(`the consumer handled ${total}`, () => consumer.seen.length >= total);
+        await settle();
+        expect(consumer.seen).toEqual(range(total));
+        consumer.stop();
+      });
+
+      it("a paused consumer's channel holds capacity messages: the rest are refused, what was accepted arrives in order", async () => {
+        layer = await make({ capacity: 5 });
+        const ch = await layer.newChannel();
+        const consumer = new GatedConsumer(layer, ch);
+        let accepted = 0;
+        for (;;) {
+          const full = await layer.send(ch, { type: "item", n: accepted }).then(() => false, (e: unknown) => e instanceof ChannelFull);
+          if (full || accepted > 1000) break;
+          accepted++;
+        }
+        // One message in the handler, a full mailbox, and `capacity` held by the layer.
+        expect(accepted).toBe(1 + MAILBOX_HIGH_WATER + 5);
+        consumer.open();
+        await until(`the consumer handled ${accepted}`, () => consumer.seen.length >= accepted);
+        await settle();
+        expect(consumer.seen).toEqual(range(accepted));
+        await layer.send(ch, { type: "item", n: accepted });
+        await until("the consumer took one more", () => consumer.seen.length > accepted);
+        expect(consumer.seen.at(-1)).toBe(accepted);
+        consumer.stop();
+      });
+    });
   });
+}
+
+/** A consumer whose `item` handler waits for {@link open}, so its mailbox fills and it pauses. */
+class GatedConsumer extends Consumer {
+  readonly seen: number[] = [];
+  readonly #gate: Promise<void>;
+  #open: () => void = () => undefined;
+
+  constructor(layer: ChannelLayer, channel: string) {
+    super();
+    this.#gate = new Promise((resolve) => (this.#open = resolve));
+    this.channelLayer = layer;
+    this.channelName = channel;
+    this.startPump();
+  }
+
+  async item(message: LayerMessage): Promise<void> {
+    await this.#gate;
+    this.seen.push(message.n as number);
+  }
+
+  open(): void {
+    this.#open();
+  }
+
+  stop(): void {
+    this.stopPump();
+  }
 }

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserStore } from "../../src/apps/accounts/users.js";
+import { UserStore } from "../../src/auth/users.js";
 import { findChromium, launchChromium, signedInPage } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 

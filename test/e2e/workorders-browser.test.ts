@@ -1,8 +1,9 @@
+import { workOrderService } from "../../src/apps/workorders/index.js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserStore } from "../../src/apps/accounts/users.js";
+import { UserStore } from "../../src/auth/users.js";
 import { WorkOrderStore } from "../../src/apps/workorders/store.js";
 import { findChromium, launchChromium, signedInPage } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -21,7 +22,7 @@ describe.skipIf(!chromiumBin.available)("work-order board in a real browser", ()
     const users = new UserStore(server.app.db);
     for (const name of ["dev", "lead"]) await users.create({ username: name, email: `${name}@example.com`, password: "long-enough-pw" });
     await new WorkOrderStore(server.app.db).grant((await users.byUsername("lead"))!.id, "approver");
-    await server.app.workOrders.defineTemplate(
+    await workOrderService(server.app).defineTemplate(
       {
         name: "slow-demo",
         params: {},

@@ -1,12 +1,13 @@
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SessionStore } from "../../src/apps/accounts/sessions.js";
-import { UserStore } from "../../src/apps/accounts/users.js";
+import { SessionStore } from "../../src/auth/sessions.js";
+import { UserStore } from "../../src/auth/users.js";
 import { MessageStore } from "../../src/apps/chat/store.js";
-import { BookStore } from "../../src/apps/graphql/books.js";
+import { BookStore } from "../../src/apps/books/store.js";
 import { WorkOrderStore } from "../../src/apps/workorders/store.js";
 import { openDatabase } from "../../src/storage/database.js";
-import { migrateToLatest, migrations } from "../../src/storage/migrate.js";
+import { allMigrations } from "../../src/app.js";
+import { migrateToLatest } from "../../src/storage/migrate.js";
 import type { Database } from "../../src/storage/schema.js";
 
 /**
@@ -18,15 +19,15 @@ export function describeStores(name: string, url: () => Promise<string>): void {
     let db: Kysely<Database>;
     beforeAll(async () => {
       db = openDatabase(await url());
-      const first = await migrateToLatest(db as Kysely<unknown>);
-      expect(first.results?.map((r) => r.migrationName)).toEqual(Object.keys(migrations));
+      const first = await migrateToLatest(db as Kysely<unknown>, allMigrations());
+      expect(first.results?.map((r) => r.migrationName)).toEqual(Object.keys(allMigrations()).sort());
     });
     afterAll(async () => {
       await db?.destroy();
     });
 
     it("migrations are idempotent", async () => {
-      expect((await migrateToLatest(db as Kysely<unknown>)).results).toEqual([]);
+      expect((await migrateToLatest(db as Kysely<unknown>, allMigrations())).results).toEqual([]);
     });
 
     it("stores chat lines with ids, millisecond timestamps and per-room history", async () => {

@@ -2,32 +2,13 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ScopeUser } from "../../core/index.js";
-import type { TokenService } from "../../auth/jwt.js";
-import { readPage } from "../../web-pages.js";
+import { SESSION_COOKIE, SESSION_TTL_MS, type Auth } from "../../auth/index.js";
+import { sendError, statusOf } from "../../http/errors.js";
+import { readPage } from "../../web/pages.js";
 import { escapeHtml, page } from "./html.js";
-import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from "./sessions.js";
-import type { User, UserStore } from "./users.js";
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** The session's user, set for every request by the accounts app; null when anonymous. */
-    user: ScopeUser | null;
-  }
-}
 
 const CSRF_COOKIE = "sb_csrf";
-
-/** The scope/request user of an account. */
-export function scopeUser(user: User): ScopeUser {
-  return { id: user.id, username: user.username, nickname: user.nickname, groupName: user.groupName, isSuperuser: user.isSuperuser };
-}
-
-interface Deps {
-  users: UserStore;
-  sessions: SessionStore;
-  tokens: TokenService;
-}
+const PUBLIC = { config: { access: "public" } } as const;
 
 /**
  * Sign up, log in, log out (cookie session: HttpOnly, SameSite=Lax, Secure over HTTPS;
@@ -35,56 +16,36 @@ interface Deps {
  * (JSON username/password → a JWT, for clients that are not pages); the notify page
  * (`/notify/`) and its `GET /api/group/members`.
  */
-export function accountsHttp({ users, sessions, tokens }: Deps) {
+export function accountsHttp({ users, sessions, tokens }: Auth) {
   const notifyPage = readPage("notify.html");
   const plugin = async (app: FastifyInstance): Promise<void> => {
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: 16 * 1024 });
-    app.decorateRequest("user", null);
-    app.addHook("onRequest", async (request) => {
-      // API clients: `Authorization: Bearer <jwt>` (GraphQL resolves its own `JWT` scheme too).
-      const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
-      if (bearer) {
-        try {
-          const c = await tokens.verify(bearer[1]!);
-          request.user = { id: c.uid, username: c.username, nickname: c.nickname, groupName: c.groupName };
-        } catch {
-          request.user = null;
-        }
-        return;
-      }
-      const token = request.cookies[SESSION_COOKIE];
-      if (!token) return;
-      const uid = await sessions.userId(token);
-      const user = uid === null ? null : await users.byId(uid);
-      request.user = user ? scopeUser(user) : null;
-    });
-
-    app.get("/accounts/signup/", async (request, reply) => form(reply, "Sign up", "/accounts/signup/", csrf(request, reply), signupFields()));
-    app.post<{ Body: Record<string, string> }>("/accounts/signup/", async (request, reply) => {
+    app.get("/accounts/signup/", PUBLIC, async (request, reply) => form(reply, "Sign up", "/accounts/signup/", csrf(request, reply), signupFields()));
+    app.post<{ Body: Record<string, string> }>("/accounts/signup/", PUBLIC, async (request, reply) => {
       if (!csrfOk(request)) return forbidden(reply);
       const b = request.body ?? {};
       const created = await users.create({ username: b.username ?? "", email: b.email ?? "", password: b.password ?? "", nickname: b.nickname || undefined });
-      if ("problem" in created) return form(reply.code(400), "Sign up", "/accounts/signup/", csrf(request, reply), signupFields(b), created.problem);
+      if ("problem" in created) return form(reply.code(statusOf("SB_ERR_INVALID_FORM")), "Sign up", "/accounts/signup/", csrf(request, reply), signupFields(b), created.problem);
       await startSession(reply, request, created.user.id);
       return reply.redirect("/chat/", 303);
     });
 
-    app.get<{ Querystring: { next?: string } }>("/accounts/login/", async (request, reply) =>
+    app.get<{ Querystring: { next?: string } }>("/accounts/login/", PUBLIC, async (request, reply) =>
       form(reply, "Log in", `/accounts/login/?next=${encodeURIComponent(localPath(request.query.next))}`, csrf(request, reply), loginFields()),
     );
-    app.post<{ Body: Record<string, string>; Querystring: { next?: string } }>("/accounts/login/", async (request, reply) => {
+    app.post<{ Body: Record<string, string>; Querystring: { next?: string } }>("/accounts/login/", PUBLIC, async (request, reply) => {
       if (!csrfOk(request)) return forbidden(reply);
       const user = await users.authenticate(request.body?.username ?? "", request.body?.password ?? "");
       if (!user) {
-        return form(reply.code(400), "Log in", "/accounts/login/", csrf(request, reply), loginFields(request.body?.username), "wrong username or password");
+        return form(reply.code(statusOf("SB_ERR_INVALID_FORM")), "Log in", "/accounts/login/", csrf(request, reply), loginFields(request.body?.username), "wrong username or password");
       }
       await startSession(reply, request, user.id);
       return reply.redirect(localPath(request.query.next), 303);
     });
 
-    app.get("/accounts/logout/", async (request, reply) => form(reply, "Log out", "/accounts/logout/", csrf(request, reply), "", undefined, "Log out"));
-    app.post("/accounts/logout/", async (request, reply) => {
+    app.get("/accounts/logout/", PUBLIC, async (request, reply) => form(reply, "Log out", "/accounts/logout/", csrf(request, reply), "", undefined, "Log out"));
+    app.post("/accounts/logout/", PUBLIC, async (request, reply) => {
       if (!csrfOk(request)) return forbidden(reply);
       const token = request.cookies[SESSION_COOKIE];
       if (token) await sessions.destroy(token);
@@ -92,25 +53,23 @@ export function accountsHttp({ users, sessions, tokens }: Deps) {
       return reply.redirect("/chat/", 303);
     });
 
-    app.get("/api/me", async (request) => ({ user: request.user }));
+    app.get("/api/me", PUBLIC, async (request) => ({ user: request.user }));
 
     // The notify page: who may receive a private notification (the signed-in user's group).
-    app.get("/api/group/members", async (request, reply) => {
-      if (!request.user) return reply.code(401).send({ error: "authentication_required" });
-      const group = String(request.user.groupName);
+    app.get("/api/group/members", { config: { access: "user" } }, async (request) => {
+      const group = String(request.user!.groupName);
       return { group, members: await users.inGroup(group) };
     });
-    app.get("/notify/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(notifyPage));
+    app.get("/notify/", PUBLIC, async (_request, reply) => reply.type("text/html; charset=utf-8").send(notifyPage));
 
-    app.post<{ Body: { username?: unknown; password?: unknown } }>("/api/token", async (request, reply) => {
+    app.post<{ Body: { username?: unknown; password?: unknown } }>("/api/token", PUBLIC, async (request, reply) => {
       const { username, password } = request.body ?? {};
       const user = typeof username === "string" && typeof password === "string" ? await users.authenticate(username, password) : null;
-      if (!user) return reply.code(401).send({ error: "invalid_credentials" });
+      if (!user) return sendError(reply, "SB_ERR_INVALID_CREDENTIALS");
       const { token, payload } = await tokens.issue({ uid: user.id, username: user.username, nickname: user.nickname, groupName: user.groupName });
       return { token, payload, refreshExpiresIn: tokens.refreshExpiresIn(payload.origIat) };
     });
   };
-  (plugin as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
 
   async function startSession(reply: FastifyReply, request: FastifyRequest, userId: number): Promise<void> {
     reply.setCookie(SESSION_COOKIE, await sessions.create(userId), {
@@ -141,7 +100,7 @@ function csrfOk(request: FastifyRequest): boolean {
 }
 
 function forbidden(reply: FastifyReply): FastifyReply {
-  return reply.code(403).type("text/html; charset=utf-8").send(page("Forbidden", "<p>The form expired or came from another site. Reload the page and try again.</p>"));
+  return reply.code(statusOf("SB_ERR_CSRF_FAILED")).type("text/html; charset=utf-8").send(page("Forbidden", "<p>The form expired or came from another site. Reload the page and try again.</p>"));
 }
 
 /** Only same-site paths may be redirect targets. */

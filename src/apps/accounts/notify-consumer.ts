@@ -1,6 +1,6 @@
 import { JsonWebsocketConsumer, errorFrame, type ConsumerClass, type LayerMessage } from "../../core/index.js";
-import { appSubprotocols } from "../../auth/socket-auth.js";
-import type { UserStore } from "./users.js";
+import { appSubprotocols } from "../../auth/index.js";
+import type { UserStore } from "../../auth/index.js";
 
 /** The notification group of a user group, and a user's personal group. */
 export const groupChannel = (groupName: string): string => `channel_${groupName}`;
@@ -28,7 +28,7 @@ export function notifyConsumer(users: UserStore): ConsumerClass<Record<never, st
     override async receiveJson(content: unknown): Promise<void> {
       const frame = content as { to?: unknown; message?: unknown } | null;
       if (frame === null || typeof frame !== "object" || typeof frame.message !== "string" || frame.message.length === 0 || frame.message.length > 4096) {
-        this.sendJson(errorFrame("SB_ERR_INVALID_MESSAGE", 'send {"message": "..."} or {"to": <uid>, "message": "..."}'));
+        this.sendJson(errorFrame("SB_ERR_INVALID_NOTIFICATION", 'send {"message": "..."} or {"to": <uid>, "message": "..."}'));
         return;
       }
       const me = this.scope.user!;
@@ -39,7 +39,7 @@ export function notifyConsumer(users: UserStore): ConsumerClass<Record<never, st
       }
       const target = typeof frame.to === "number" && Number.isSafeInteger(frame.to) ? await users.byId(frame.to) : null;
       if (!target || target.groupName !== me.groupName) {
-        this.sendJson({ error: "not_in_group", detail: `user ${String(frame.to)} is not in group ${String(me.groupName)}` });
+        this.sendJson(errorFrame("SB_ERR_NOT_IN_GROUP", `user ${String(frame.to)} is not in group ${String(me.groupName)}`));
         return;
       }
       await this.channelLayer!.groupSend(userChannel(target.id), { type: "notify", from, message: frame.message, to: target.id });

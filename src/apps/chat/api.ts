@@ -1,5 +1,7 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { SwitchboardError, errorFrame, type ChannelLayer } from "../../core/index.js";
+import type { FastifyInstance } from "fastify";
+import type { Access } from "../../auth/index.js";
+import { SwitchboardError, type ChannelLayer } from "../../core/index.js";
+import { sendError } from "../../http/errors.js";
 import { waitForLines } from "./long-poll.js";
 import type { Presence } from "./presence.js";
 import { publishLine } from "./publish.js";
@@ -27,23 +29,23 @@ interface MessagesQuery {
  *   socket clients too; answers 201 with the line;
  * - `GET /api/rooms/:room/presence` — `{"members": [{"id", "user"}...]}` across the cluster.
  */
-export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Presence, requireLogin = false) {
+export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Presence, postAccess: Access = "public") {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", async (request, reply) => {
+    app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", { config: { access: "public" } }, async (request, reply) => {
       const { room } = request.params;
-      if (!isRoomName(room)) return notFound(reply);
+      if (!isRoomName(room)) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
       return { members: await presence.members(room) };
     });
 
-    app.get<{ Params: RoomParams; Querystring: MessagesQuery }>("/api/rooms/:room/messages", async (request, reply) => {
+    app.get<{ Params: RoomParams; Querystring: MessagesQuery }>("/api/rooms/:room/messages", { config: { access: "public" } }, async (request, reply) => {
       const { room } = request.params;
-      if (!isRoomName(room)) return notFound(reply);
+      if (!isRoomName(room)) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
       const q = request.query;
       const limit = intParam(q.limit, q.after === undefined ? 50 : 100, 1, 500);
       const after = intParam(q.after, -1, 0, Number.MAX_SAFE_INTEGER);
       const wait = intParam(q.wait, 0, 0, MAX_WAIT_SECONDS);
       if (limit === null || after === null || wait === null) {
-        return reply.code(400).send(errorFrame("SB_ERR_INVALID_REQUEST", `limit 1–500, after ≥ 0, wait 0–${MAX_WAIT_SECONDS}`));
+        return sendError(reply, "SB_ERR_INVALID_REQUEST", `limit 1–500, after ≥ 0, wait 0–${MAX_WAIT_SECONDS}`);
       }
       if (after < 0) return { messages: await store.latest(room, limit) };
       const gone = new AbortController();
@@ -54,29 +56,21 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
 
     app.post<{ Params: RoomParams }>(
       "/api/rooms/:room/messages",
-      { bodyLimit: 16 * 1024 },
+      { bodyLimit: 16 * 1024, config: { access: postAccess } },
       async (request, reply) => {
         const { room } = request.params;
-        if (!isRoomName(room)) return notFound(reply);
+        if (!isRoomName(room)) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
         const body = request.body as { message?: unknown } | null;
-        const user = (request as { user?: { username: string } | null }).user ?? null;
-        if (requireLogin && !user) return reply.code(401).send({ error: "authentication_required" });
         try {
-          const line = await publishLine(store, layer, room, user?.username ?? "anonymous", body?.message);
+          const line = await publishLine(store, layer, room, request.user?.username ?? "anonymous", body?.message);
           return reply.code(201).send(line);
         } catch (error) {
-          if (error instanceof SwitchboardError && error.frame) {
-            return reply.code(400).send(errorFrame(error.code, error.message));
-          }
+          if (error instanceof SwitchboardError && error.frame) return sendError(reply, error.code, error.message);
           throw error;
         }
       },
     );
   };
-}
-
-function notFound(reply: FastifyReply): FastifyReply {
-  return reply.code(404).send({ error: "not_found", detail: "room names are 1–80 of A–Z a–z 0–9 _ -" });
 }
 
 /** Parses an optional integer query parameter; `null` when present but invalid. */

@@ -1,6 +1,6 @@
 import { JsonWebsocketConsumer, SwitchboardError, errorFrame, type ConsumerClass, type LayerMessage } from "../../core/index.js";
 import { publishLine, type ChatMessageEvent } from "./publish.js";
-import { appSubprotocols } from "../../auth/socket-auth.js";
+import { appSubprotocols } from "../../auth/index.js";
 import type { Presence } from "./presence.js";
 import { roomGroup } from "./rooms.js";
 import type { ChatLine, MessageStore } from "./store.js";

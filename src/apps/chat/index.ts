@@ -1,43 +1,49 @@
 import type { FastifyInstance } from "fastify";
-import { requireUser } from "../../auth/socket-auth.js";
-import { SocketRouter, type ChannelLayer } from "../../core/index.js";
+import { SocketRoutes } from "../../auth/index.js";
+import { primaryRedis } from "../../runtime/layer.js";
+import type { AppModule } from "../module.js";
 import { chatApi } from "./api.js";
 import { chatConsumer } from "./chat-consumer.js";
+import { CHAT_ERRORS } from "./errors.js";
+import { chatGraphql } from "./graphql.js";
+import * as chatMessages from "./migrations/0001-chat-messages.js";
 import { chatPages } from "./pages.js";
-import type { Presence } from "./presence.js";
+import { Presence } from "./presence.js";
+import { MemoryPresenceStore } from "./presence-store.js";
+import { RedisPresenceStore } from "./presence-redis.js";
 import { ROOM_NAME, TEXT_GROUP_NAME } from "./rooms.js";
 import { MessageStore } from "./store.js";
 import { TextRoomConsumer } from "./text-room-consumer.js";
 
-/** The chat app: its socket routes and its HTTP plugin (pages + fallbacks). */
-export interface ChatApp {
-  sockets: SocketRouter;
-  http: (app: FastifyInstance) => Promise<void>;
-  store: MessageStore;
-  presence: Presence;
-}
-
-/** Builds the chat app on a store and a layer. */
-export function chatApp(store: MessageStore, layer: ChannelLayer, presence: Presence, options: { requireLogin?: boolean } = {}): ChatApp {
-  const requireLogin = options.requireLogin ?? false;
-  const sockets = new SocketRouter()
-    .route("/ws/chat/:roomName/", chatConsumer(store, presence), {
-      params: { roomName: ROOM_NAME },
-      middleware: requireLogin ? [requireUser()] : [],
-    })
-    .route("/room/:group/", TextRoomConsumer, { params: { group: TEXT_GROUP_NAME } });
-  const api = chatApi(store, layer, presence, requireLogin);
-  const pages = chatPages();
-  return {
-    sockets,
-    store,
-    presence,
-    http: async (app) => {
-      await app.register(api);
-      await app.register(pages);
-    },
-  };
-}
+/**
+ * The chat: the lobby and room pages, `/ws/chat/<room>/` (JSON, stored lines, history,
+ * presence), `/room/<group>/` (plain text), the HTTP fallbacks (polling, long-polling,
+ * POST) and the `roomMessages` subscription. `CHAT_REQUIRE_LOGIN=1` makes the room socket
+ * and the POST need a user.
+ */
+export const chatApp: AppModule = {
+  name: "chat",
+  migrations: { "0001-chat-messages": chatMessages },
+  errors: CHAT_ERRORS,
+  start({ config, db, layer, logger }) {
+    const store = new MessageStore(db);
+    const redis = primaryRedis(config);
+    const presence = new Presence(redis ? new RedisPresenceStore(redis) : new MemoryPresenceStore(), layer, { logger });
+    const roomAccess = config.chatRequireLogin ? "user" : "public";
+    const sockets = new SocketRoutes()
+      .route("/ws/chat/:roomName/", chatConsumer(store, presence), { params: { roomName: ROOM_NAME }, access: roomAccess })
+      .route("/room/:group/", TextRoomConsumer, { params: { group: TEXT_GROUP_NAME }, access: "public" });
+    return {
+      sockets,
+      http: async (app: FastifyInstance) => {
+        await app.register(chatApi(store, layer, presence, roomAccess));
+        await app.register(chatPages());
+      },
+      graphql: chatGraphql(layer),
+      close: () => presence.close(),
+    };
+  },
+};
 
 export { MessageStore } from "./store.js";
 export { Presence } from "./presence.js";

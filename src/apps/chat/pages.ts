@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { readPage } from "../../web-pages.js";
+import { statusOf } from "../../http/errors.js";
+import { readPage } from "../../web/pages.js";
+import "./errors.js";
 import { isRoomName } from "./rooms.js";
 
 /** The lobby (`/chat/`) and room (`/chat/<room>/`) pages; a bad room name gets the 404 page. */
@@ -8,14 +10,14 @@ export function chatPages() {
   const room = readPage("room.html");
   const missing = readPage("404.html");
   return async (app: FastifyInstance): Promise<void> => {
-    app.get("/", async (_request, reply) => reply.redirect("/chat/"));
-    app.get("/chat/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(lobby));
-    app.get<{ Params: { room: string } }>("/chat/:room/", async (request, reply) => {
-      if (!isRoomName(request.params.room)) return reply.code(404).type("text/html; charset=utf-8").send(missing);
+    app.get("/", { config: { access: "public" } }, async (_request, reply) => reply.redirect("/chat/"));
+    app.get("/chat/", { config: { access: "public" } }, async (_request, reply) => reply.type("text/html; charset=utf-8").send(lobby));
+    app.get<{ Params: { room: string } }>("/chat/:room/", { config: { access: "public" } }, async (request, reply) => {
+      if (!isRoomName(request.params.room)) return reply.code(statusOf("SB_ERR_NO_SUCH_ROOM")).type("text/html; charset=utf-8").send(missing);
       return reply.type("text/html; charset=utf-8").send(room);
     });
-    app.get<{ Params: { room: string } }>("/chat/:room", async (request, reply) => {
-      if (!isRoomName(request.params.room)) return reply.code(404).type("text/html; charset=utf-8").send(missing);
+    app.get<{ Params: { room: string } }>("/chat/:room", { config: { access: "public" } }, async (request, reply) => {
+      if (!isRoomName(request.params.room)) return reply.code(statusOf("SB_ERR_NO_SUCH_ROOM")).type("text/html; charset=utf-8").send(missing);
       return reply.redirect(`/chat/${request.params.room}/`);
     });
   };

@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
-import type { ChatLine } from "../../client/routes.js";
+import type { ChatLine } from "../../protocol/index.js";
 import type { Database } from "../../storage/schema.js";
 
-/** A stored chat line is exactly what clients receive: the wire type lives with the client. */
+/** A stored chat line is exactly what clients receive (the wire type of `protocol/`). */
 export type { ChatLine };
 
 /** Reads and writes chat lines. */

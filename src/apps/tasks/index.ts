@@ -1,7 +1,11 @@
-import { ChannelNameRouter } from "../../core/index.js";
+import type { AppModule } from "../module.js";
 import { PrintConsumer } from "./print-consumer.js";
 
-/** The background channels this system serves (`runworker <channel>`, or `WORKERS=` in serve). */
-export function workerRoutes(): ChannelNameRouter {
-  return new ChannelNameRouter().route("testing-print", PrintConsumer);
-}
+/** Background tasks: the `testing-print` worker (`WORKERS=testing-print` in serve, or `runworker testing-print`). */
+export const tasksApp: AppModule = {
+  name: "tasks",
+  workers: { "testing-print": PrintConsumer },
+  start: () => ({}),
+};
+
+export { PrintConsumer } from "./print-consumer.js";

@@ -1,9 +1,9 @@
 import { JsonWebsocketConsumer, type ConsumerClass, type Kwargs, type LayerMessage } from "../../core/index.js";
-import { appSubprotocols } from "../../auth/socket-auth.js";
+import { appSubprotocols } from "../../auth/index.js";
 import { LIST_GROUP, orderGroup, type WorkOrderService } from "./service.js";
 
 /**
- * `/ws/workorders/<id>/` (session or JWT): sends `{"type": "workorder.state", ...view}` on
+ * `/ws/workorders/<id>/` (session or JWT; the requester, an approver or a superuser): sends `{"type": "workorder.state", ...view}` on
  * connect, then every change as `{"type": "workorder.event", "event": {...}}`.
  * `/ws/workorders/` (the list): every order state change.
  */
@@ -20,8 +20,9 @@ export function workOrderConsumer(service: WorkOrderService): ConsumerClass<Kwar
         return;
       }
       const view = await service.view(Number(id));
-      if (!view) {
-        await this.close(); // 403 before accept: no such order
+      // The route needs a user; the order must also be theirs to see (else as if missing).
+      if (!view || !service.canSee(await service.actor(Number(this.scope.user!.id)), view.order)) {
+        await this.close(); // 403 before accept: no such order, or not this user's to see
         return;
       }
       await this.accept(appSubprotocols(this.scope)[0]);

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { FastifyInstance } from "fastify";
-import { readPage } from "../../web-pages.js";
+import { sendError } from "../../http/errors.js";
+import { readPage } from "../../web/pages.js";
 
 const require = createRequire(import.meta.url);
 
@@ -13,12 +14,14 @@ export function workOrderPages() {
   const elk = readFileSync(require.resolve("elkjs/lib/elk.bundled.js"), "utf8");
   return async (app: FastifyInstance): Promise<void> => {
     const html = (body: string) => async (_request: unknown, reply: { type(t: string): { send(b: string): unknown } }) => reply.type("text/html; charset=utf-8").send(body);
-    app.get("/workorders/", html(list));
-    app.get("/workorders/new/", html(create));
-    app.get<{ Params: { id: string } }>("/workorders/:id/", async (request, reply) => {
-      if (!/^\d{1,12}$/.test(request.params.id)) return reply.code(404).send("not found");
+    // The pages are shells (no data until their socket or API call, which need a user).
+    const PUBLIC = { config: { access: "public" } } as const;
+    app.get("/workorders/", PUBLIC, html(list));
+    app.get("/workorders/new/", PUBLIC, html(create));
+    app.get<{ Params: { id: string } }>("/workorders/:id/", PUBLIC, async (request, reply) => {
+      if (!/^\d{1,12}$/.test(request.params.id)) return sendError(reply, "SB_ERR_NOT_FOUND");
       return reply.type("text/html; charset=utf-8").send(order);
     });
-    app.get("/static/vendor/elk.bundled.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=86400").send(elk));
+    app.get("/static/vendor/elk.bundled.js", PUBLIC, async (_request, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=86400").send(elk));
   };
 }

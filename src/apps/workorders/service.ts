@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { silentLogger, type ChannelLayer, type Logger } from "../../core/index.js";
-import type { UserStore } from "../accounts/users.js";
+import type { UserStore } from "../../auth/index.js";
 import { runPipeline, type PipelineRun, type StepChange } from "./runner.js";
 import { nextState, TransitionError, type Actor, type OrderAction, type OrderState } from "./states.js";
 import type { AuditEntry, StepRun, WorkOrder, WorkOrderStore } from "./store.js";
@@ -50,6 +50,16 @@ export class WorkOrderService {
   async actor(userId: number): Promise<Actor> {
     const user = await this.users.byId(userId);
     return { id: userId, isSuperuser: user?.isSuperuser ?? false, isApprover: await this.store.hasRole(userId, APPROVER) };
+  }
+
+  /** Whether `actor` may see `order`: its requester, an approver or a superuser. */
+  canSee(actor: Actor, order: WorkOrder): boolean {
+    return actor.isSuperuser || actor.isApprover || order.requesterId === actor.id;
+  }
+
+  /** The orders `actor` may see (approvers and superusers: all; others: their own), newest first, at most 200. */
+  async visibleOrders(actor: Actor, state?: string): Promise<WorkOrder[]> {
+    return this.store.orders({ state, requesterId: actor.isSuperuser || actor.isApprover ? undefined : (actor.id ?? -1) });
   }
 
   /** Defines (or replaces) a template: superusers only, or `server` (a file loaded by the CLI). */

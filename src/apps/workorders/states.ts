@@ -1,3 +1,5 @@
+import { SwitchboardError } from "../../core/index.js";
+import "./errors.js";
 /** A work order's life. */
 export type OrderState = "draft" | "pending_approval" | "approved" | "running" | "succeeded" | "failed" | "rejected" | "cancelled";
 /** A step run's state. */
@@ -16,9 +18,12 @@ export interface Actor {
 }
 
 /** An action refused: `code` is what API clients see. */
-export class TransitionError extends Error {
-  constructor(readonly code: "invalid_transition" | "forbidden", message: string) {
-    super(message);
+export class TransitionError extends SwitchboardError {
+  constructor(
+    readonly kind: "invalid_transition" | "forbidden",
+    message: string,
+  ) {
+    super(kind === "forbidden" ? "SB_ERR_TRANSITION_FORBIDDEN" : "SB_ERR_INVALID_TRANSITION", message);
     this.name = "TransitionError";
   }
 }

@@ -1,3 +1,5 @@
+import { SwitchboardError } from "../../core/index.js";
+import "./errors.js";
 /** One step of a pipeline: a command (argv, never a shell string built from input) and what it needs first. */
 export interface StepDefinition {
   name: string;
@@ -28,9 +30,12 @@ export interface PipelineTemplate {
 }
 
 /** A template or a parameter set that cannot be used; `subject` names the step or parameter. */
-export class TemplateError extends Error {
-  constructor(readonly subject: string, problem: string) {
-    super(`${subject}: ${problem}`);
+export class TemplateError extends SwitchboardError {
+  constructor(
+    readonly subject: string,
+    problem: string,
+  ) {
+    super(subject === "order" ? "SB_ERR_NO_SUCH_ORDER" : "SB_ERR_INVALID_TEMPLATE", `${subject}: ${problem}`);
     this.name = "TemplateError";
   }
 }

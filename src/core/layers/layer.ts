@@ -1,3 +1,5 @@
+import { SwitchboardError, SwitchboardTypeError } from "../errors.js";
+
 /**
  * The channel layer contract, after Django Channels' `channel_layer_spec`.
  *
@@ -75,11 +77,15 @@ export interface LayerOptions {
   groupExpiry?: number;
 }
 
-/** Thrown by {@link ChannelLayer.send} when the target channel is at capacity. */
-export class ChannelFull extends Error {
-  readonly code = "SB_ERR_CHANNEL_FULL";
+/**
+ * Thrown by {@link ChannelLayer.send} when the target channel is at capacity: a
+ * {@link SwitchboardError} with code `SB_ERR_CHANNEL_FULL` (escaping a consumer, it closes
+ * the socket with 1011 like any server failure).
+ */
+export class ChannelFull extends SwitchboardError {
+  declare readonly code: "SB_ERR_CHANNEL_FULL";
   constructor(readonly channel: string) {
-    super(`channel ${channel} is full`);
+    super("SB_ERR_CHANNEL_FULL", channel);
     this.name = "ChannelFull";
   }
 }
@@ -91,31 +97,39 @@ export const GROUP_NAME_RULE = /^[A-Za-z0-9._-]+$/;
 /** Names must be shorter than this. */
 export const MAX_NAME_LENGTH = 100;
 
-/** Throws `TypeError` unless `name` is a valid channel name. */
+/**
+ * Throws `TypeError` (a {@link SwitchboardTypeError}, code `SB_ERR_INVALID_CHANNEL_NAME`)
+ * unless `name` is a valid channel name.
+ */
 export function assertChannelName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length >= MAX_NAME_LENGTH || !CHANNEL_NAME_RULE.test(name)) {
-    throw new TypeError(
-      `invalid channel name ${JSON.stringify(name)}: must match ${CHANNEL_NAME_RULE.source} and be shorter than ${MAX_NAME_LENGTH} characters`,
+    throw new SwitchboardTypeError(
+      "SB_ERR_INVALID_CHANNEL_NAME",
+      `${JSON.stringify(name)} must match ${CHANNEL_NAME_RULE.source} and be shorter than ${MAX_NAME_LENGTH} characters`,
     );
   }
 }
 
-/** Throws `TypeError` unless `name` is a valid group name. */
+/**
+ * Throws `TypeError` (a {@link SwitchboardTypeError}, code `SB_ERR_INVALID_GROUP_NAME`)
+ * unless `name` is a valid group name.
+ */
 export function assertGroupName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length >= MAX_NAME_LENGTH || !GROUP_NAME_RULE.test(name)) {
-    throw new TypeError(
-      `invalid group name ${JSON.stringify(name)}: must match ${GROUP_NAME_RULE.source} and be shorter than ${MAX_NAME_LENGTH} characters`,
+    throw new SwitchboardTypeError(
+      "SB_ERR_INVALID_GROUP_NAME",
+      `${JSON.stringify(name)} must match ${GROUP_NAME_RULE.source} and be shorter than ${MAX_NAME_LENGTH} characters`,
     );
   }
 }
 
-/** Throws `TypeError` unless `message` is a plain object with a string `type`. */
+/** Throws `TypeError` (code `SB_ERR_INVALID_LAYER_MESSAGE`) unless `message` is a plain object with a string `type`. */
 export function assertMessage(message: unknown): asserts message is LayerMessage {
   if (message === null || typeof message !== "object" || Array.isArray(message)) {
-    throw new TypeError("a layer message must be a plain object");
+    throw new SwitchboardTypeError("SB_ERR_INVALID_LAYER_MESSAGE", "must be a plain object");
   }
   if (typeof (message as { type?: unknown }).type !== "string") {
-    throw new TypeError("a layer message needs a string `type`");
+    throw new SwitchboardTypeError("SB_ERR_INVALID_LAYER_MESSAGE", "needs a string `type`");
   }
 }
 
@@ -145,11 +159,11 @@ export function freezeParsed<T>(value: T): T {
 }
 
 function copyAndFreeze<T>(value: T, depth: number): T {
-  if (depth > 64) throw new TypeError("layer message is nested too deeply (or cyclic)");
+  if (depth > 64) throw new SwitchboardTypeError("SB_ERR_INVALID_LAYER_MESSAGE", "nested too deeply (or cyclic)");
   if (value === null || typeof value !== "object") {
     const t = typeof value;
     if (t === "function" || t === "symbol" || t === "bigint") {
-      throw new TypeError(`a layer message cannot carry a ${t}`);
+      throw new SwitchboardTypeError("SB_ERR_INVALID_LAYER_MESSAGE", `cannot carry a ${t}`);
     }
     return value;
   }
@@ -159,7 +173,7 @@ function copyAndFreeze<T>(value: T, depth: number): T {
   }
   if (value instanceof Date) return value.toISOString() as T;
   if (ArrayBuffer.isView(value)) {
-    throw new TypeError("a layer message cannot carry binary data; encode it (base64) first");
+    throw new SwitchboardTypeError("SB_ERR_INVALID_LAYER_MESSAGE", "cannot carry binary data; encode it (base64) first");
   }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
@@ -207,13 +221,26 @@ export function resolveLayerOptions(options: LayerOptions): Required<LayerOption
   return { capacity, expiry, groupExpiry, channelCapacity: options.channelCapacity ?? {} };
 }
 
-/** A consumer's synchronous hook on its own channel; false refuses (the layer then queues). */
+/**
+ * A consumer's synchronous hook on its own channel (see {@link kListen}). True takes the
+ * message: from then on it is the listener's, the layer keeps no copy. False refuses it:
+ * the layer queues it and pauses the listener until {@link ListenHandle.take} has emptied
+ * the queue.
+ */
 export type ChannelListener = (message: LayerMessage) => boolean;
 
 /** What {@link kListen} returns: pull what queued while the listener refused, or stop. */
 export interface ListenHandle {
-  /** The oldest queued, unexpired message, or undefined. */
+  /**
+   * Removes and returns the oldest queued message that has not expired (dropping expired
+   * ones on the way), or undefined when nothing is queued. Once it has returned
+   * undefined, the next message is offered to the listener again.
+   */
   take(): LayerMessage | undefined;
+  /**
+   * Detaches the listener. What it has not taken stays queued on the channel (until it
+   * expires) for a later `receive` or `kListen`, and so does every later message.
+   */
   stop(): void;
 }
 
@@ -222,6 +249,50 @@ export interface ListenHandle {
  * in this process: each message sent to the channel is handed to the listener at once,
  * with no promise per message. A layer that cannot (a plain channel on Redis) returns
  * null and the consumer falls back to `receive`. Not part of the public contract.
+ *
+ * The in-memory layer offers it on every channel; the Redis layer on process-local
+ * channels (`newChannel`'s), whose queues it keeps in an in-memory layer: its own sends go
+ * there directly, and its Redis reader hands other processes' messages over through that
+ * layer's `kDeliver` (memory.ts), which applies the same rules. What both keep, checked by
+ * the "fast path" section of the layer conformance suite:
+ *
+ * - **One reader.** One listener per channel, and no `receive` on it meanwhile: a second
+ *   `kListen` replaces the first listener, and a pending `receive` would get the messages
+ *   the listener refuses.
+ * - **Delivery.** A message reaching a channel with nothing queued is offered to the
+ *   listener synchronously: inside `send`/`groupSend` for a sender in this process, as the
+ *   reader takes the entry off Redis for one in another.
+ * - **Pausing.** A listener that returns false pauses the channel: that message is queued
+ *   and, while anything is queued, later messages queue behind it without being offered.
+ *   The layer never offers a queued message again on its own: the listener's owner takes
+ *   the queue with `take()`, oldest first, and once `take()` returns undefined the next
+ *   message is offered again. Messages queued before `kListen` are not offered either, so
+ *   call `take()` right after attaching. (The consumer does both: it refuses while its
+ *   mailbox holds `MAILBOX_HIGH_WATER` events and refills from `take()` as it drains, so a
+ *   paused consumer loses nothing that fits in the channel's capacity.)
+ * - **Ordering.** Per channel, what the listener and `take()` get together comes in the
+ *   order the messages reached the channel; none overtakes a queued one. That is sending
+ *   order for one sender's awaited calls and for a burst of `send`s (on Redis, they share
+ *   one list, read in order; a `groupSend` not awaited may land after a `send` issued just
+ *   after it); messages from different processes interleave as they come off Redis.
+ * - **Capacity.** Only queued messages count: one the listener takes never fills the
+ *   channel (the consumer bounds its mailbox itself). A paused channel holds at most its
+ *   capacity (`capacity`, or its `channelCapacity` override); beyond it a `send` from this
+ *   process throws {@link ChannelFull} and a group send skips the channel, counting it in
+ *   `stats.groupSendDropped`. On Redis a message from another process is checked twice:
+ *   the sender's `send` throws `ChannelFull` only when the receiving process's list is at
+ *   `processCapacity`; a message that then finds its channel full is dropped on arrival,
+ *   counted in the *receiving* layer's `stats.groupSendDropped`, and the sender is not told.
+ * - **Expiry.** Counted from the send (on Redis, by the sender's clock). A message older
+ *   than `expiry` when it reaches this process (it waited in Redis) is dropped uncounted;
+ *   `take()` never returns one that expired while queued; expired messages free their
+ *   capacity. A message the listener has taken is delivered: expiry no longer applies.
+ * - **At most once.** Each message goes to one of: the listener, one `take()`, one
+ *   `receive`; nothing is ever redelivered. So a message the listener took is lost if its
+ *   owner drops it (a consumer closed with events in its mailbox), and on Redis an entry
+ *   leaves Redis before it is delivered in process (a crash in between loses it).
+ * - **Flush and close.** `flush` drops what is queued and keeps the listener attached;
+ *   after `close` nothing is offered, and `kListen` throws.
  */
 export const kListen = Symbol("switchboard.listen");
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { SwitchboardError } from "../errors.js";
 import {
   ChannelFull,
   assertChannelName,
@@ -214,7 +215,7 @@ export class InMemoryChannelLayer implements ChannelLayer, Listenable {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
-    const error = new Error("channel layer closed");
+    const error = new SwitchboardError("SB_ERR_LAYER_CLOSED");
     for (const state of this.#channels.values()) {
       for (const waiter of state.waiters.splice(0)) waiter.reject(error);
     }
@@ -292,6 +293,6 @@ export class InMemoryChannelLayer implements ChannelLayer, Listenable {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error("channel layer closed");
+    if (this.#closed) throw new SwitchboardError("SB_ERR_LAYER_CLOSED");
   }
 }

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { SwitchboardError } from "../errors.js";
 import { freezeParsed, type LayerMessage } from "./layer.js";
 
 /** Seconds one blocking pop waits before it checks again. */
@@ -50,7 +51,7 @@ export class PlainReceiver {
           }
           if (!settled) {
             settled = true;
-            reject(new Error("channel layer closed"));
+            reject(new SwitchboardError("SB_ERR_LAYER_CLOSED"));
           }
         } catch (error) {
           if (!settled) {

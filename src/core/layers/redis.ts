@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
+import { SwitchboardError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import {
   ChannelFull,
@@ -148,6 +149,8 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
 
   /** @internal The consumers' fast path (see `kListen`): process-local channels are queued in process, so consumers listen to them directly. */
   [kListen](channel: string, listener: ChannelListener): ListenHandle | null {
+    // Before #own: on a closed layer it would open a reader connection nothing closes.
+    this.#assertOpen();
     const part = nonLocalPart(channel);
     if (part === channel) return null;
     this.#own(part);
@@ -386,6 +389,6 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error("channel layer closed");
+    if (this.#closed) throw new SwitchboardError("SB_ERR_LAYER_CLOSED");
   }
 }

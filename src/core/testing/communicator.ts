@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import WebSocket from "ws";
+import { CloseCode, ERRORS } from "../errors.js";
 import type { ChannelLayer } from "../layers/layer.js";
 import type { SocketLimits } from "../limits.js";
 import type { Logger } from "../logger.js";
@@ -132,7 +133,7 @@ export class WebsocketCommunicator {
   }
 
   /** Closes the socket (if open) and the in-process server (if any). */
-  async disconnect(code = 1000): Promise<void> {
+  async disconnect(code: number = CloseCode.NORMAL): Promise<void> {
     const ws = this.#ws;
     if (ws && ws.readyState !== ws.CLOSED) {
       await new Promise<void>((resolve) => {
@@ -154,7 +155,8 @@ export class WebsocketCommunicator {
 
   async #url(): Promise<string> {
     if (typeof this.#target === "string") return new URL(this.#path, this.#target).toString();
-    const server = createServer((_req, res) => res.writeHead(404).end());
+    // Only upgrades are served: any plain HTTP request matches no route.
+    const server = createServer((_req, res) => res.writeHead(ERRORS.SB_ERR_ROUTE_NOT_FOUND.status).end());
     this.#sockets = new SocketServer({
       app: this.#target,
       layer: this.#options.layer ?? null,

@@ -109,7 +109,7 @@ describe("CHAT_REQUIRE_LOGIN=1", () => {
       expect(await anon.connect()).toEqual({ connected: false, status: 401 });
       const post = await fetch(`${strict.url}/api/rooms/closed/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"message":"hi"}' });
       expect(post.status).toBe(401);
-      const { UserStore } = await import("../../../src/apps/accounts/users.js");
+      const { UserStore } = await import("../../../src/auth/users.js");
       await new UserStore(strict.app.db).create({ username: "member", email: "m@example.com", password: "long-enough-pw" });
       const res = await fetch(`${strict.url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"member","password":"long-enough-pw"}' });
       const { token } = (await res.json()) as { token: string };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebsocketCommunicator } from "../../../src/core/index.js";
 import { TokenService } from "../../../src/auth/jwt.js";
-import { UserStore } from "../../../src/apps/accounts/users.js";
+import { UserStore } from "../../../src/auth/users.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
 
 let server: TestServer;

@@ -1,8 +1,9 @@
+import { workOrderService } from "../../../src/apps/workorders/index.js";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserStore } from "../../../src/apps/accounts/users.js";
+import { UserStore } from "../../../src/auth/users.js";
 import { WorkOrderStore } from "../../../src/apps/workorders/store.js";
 import { WebsocketCommunicator } from "../../../src/core/index.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
@@ -32,7 +33,7 @@ async function waitFor(id: number, states: string[], timeoutMs = 15_000): Promis
 beforeAll(async () => {
   server = await startTestServer({ DATA_DIR: mkdtempSync(join(tmpdir(), "sb-wo-")) });
   const users = new UserStore(server.app.db);
-  for (const [name, superuser] of [["dev", false], ["lead", false], ["root", true]] as const) {
+  for (const [name, superuser] of [["dev", false], ["lead", false], ["root", true], ["eve", false]] as const) {
     await users.create({ username: name, email: `${name}@example.com`, password: "long-enough-pw", isSuperuser: superuser });
     const res = await fetch(`${server.url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: name, password: "long-enough-pw" }) });
     tokens[name] = ((await res.json()) as { token: string }).token;
@@ -44,6 +45,47 @@ afterAll(async () => {
 });
 
 describe("work orders over the API", () => {
+  it("shows orders, their logs and templates only to signed-in users, and an order only to its requester, approvers and superusers", async () => {
+    const filed = await api("/api/workorders", "dev", { title: "mine only", template: "demo-deploy", params: {} });
+    expect(filed.status).toBe(201);
+    const id = filed.json.order.id as number;
+    for (const path of ["/api/workorders", `/api/workorders/${id}`, `/api/workorders/${id}/steps/build/log`, "/api/templates"]) {
+      const anonymous = await api(path, null);
+      expect(anonymous.status, path).toBe(401);
+      expect(anonymous.json, path).toEqual({ error: "authentication_required", code: "SB_ERR_AUTH_REQUIRED" });
+    }
+    // Someone else's credentials: as if the order did not exist.
+    expect((await api(`/api/workorders/${id}`, "eve")).status).toBe(404);
+    expect((await api(`/api/workorders/${id}/steps/build/log`, "eve")).status).toBe(404);
+    expect((await api("/api/workorders", "eve")).json.orders.map((o: { id: number }) => o.id)).not.toContain(id);
+    // The requester, an approver and a superuser see it.
+    for (const who of ["dev", "lead", "root"]) {
+      expect((await api(`/api/workorders/${id}`, who)).status, who).toBe(200);
+      expect((await api("/api/workorders", who)).json.orders.map((o: { id: number }) => o.id), who).toContain(id);
+    }
+    const gql = async (who: string | null, query: string) =>
+      (await fetch(`${server.url}/graphql/`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(who ? { authorization: `JWT ${tokens[who]}` } : {}) },
+        body: JSON.stringify({ query }),
+      }).then((r) => r.json())) as { data: Record<string, unknown> | null; errors?: { extensions: { code: string } }[] };
+    for (const query of ["{ workOrders { id } }", `{ workOrder(id: ${id}) { id } }`]) {
+      expect((await gql(null, query)).errors?.map((e) => e.extensions.code), query).toEqual(["UNAUTHENTICATED"]);
+    }
+    expect((await gql("eve", `{ workOrder(id: ${id}) { id } }`)).data).toEqual({ workOrder: null });
+    expect((await gql("eve", "{ workOrders { id } }")).data!.workOrders).not.toContainEqual({ id: String(id) });
+    expect((await gql("lead", `{ workOrder(id: ${id}) { id } }`)).data).toEqual({ workOrder: { id: String(id) } });
+    // The order's socket: anonymous 401, someone else 403, the requester gets the state.
+    const ws = (who: string | null) => new WebsocketCommunicator(server.wsUrl, `/ws/workorders/${id}/`, who ? { headers: { authorization: `Bearer ${tokens[who]}` } } : {});
+    expect(await ws(null).connect()).toMatchObject({ connected: false, status: 401 });
+    expect(await ws("eve").connect()).toMatchObject({ connected: false, status: 403 });
+    const mine = ws("dev");
+    expect((await mine.connect()).connected).toBe(true);
+    expect(await mine.receiveJson()).toMatchObject({ type: "workorder.state", order: { id } });
+    await mine.disconnect();
+    await api(`/api/workorders/${id}/cancel`, "dev", {});
+  });
+
   it("lets only superusers define templates", async () => {
     const template = { name: "mine", params: {}, steps: [{ name: "x", command: ["true"] }] };
     expect((await api("/api/templates", "dev", template)).status).toBe(403);
@@ -143,13 +185,13 @@ describe("restart while an order runs", () => {
     const users = new UserStore(node.app.db);
     await users.create({ username: "a", email: "a@example.com", password: "long-enough-pw", isSuperuser: true });
     const b = await users.create({ username: "bee", email: "b@example.com", password: "long-enough-pw" });
-    const svc = node.app.workOrders;
+    const svc = workOrderService(node.app);
     await svc.defineTemplate({ name: "forever", params: {}, steps: [{ name: "wait", command: ["sleep", "30"] }] }, "server");
     const view = await svc.file(("user" in b && b.user.id) as number, { title: "t", template: "forever", params: {} });
     await svc.act(view.order.id, "approve", await svc.actor(1));
     await node.close();
     node = await startTestServer({ DATA_DIR: dataDir });
-    const after = await node.app.workOrders.view(view.order.id);
+    const after = await workOrderService(node.app).view(view.order.id);
     expect(after!.order).toMatchObject({ state: "failed", reason: "interrupted" });
     expect(after!.steps[0]).toMatchObject({ state: expect.stringMatching(/failed|cancelled/) });
     await node.close();

@@ -1,7 +1,8 @@
+import { workOrderService } from "../../../src/apps/workorders/index.js";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserStore } from "../../../src/apps/accounts/users.js";
+import { UserStore } from "../../../src/auth/users.js";
 import { WorkOrderStore } from "../../../src/apps/workorders/store.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
     tokens[name] = ((await res.json()) as { token: string }).token;
   }
   await new WorkOrderStore(server.app.db).grant((await users.byUsername("lead"))!.id, "approver");
-  await server.app.workOrders.defineTemplate({ name: "quick", params: { N: { pattern: "^[0-9]$", default: "1" } }, steps: [{ name: "one", command: ["sleep", "0.2"] }, { name: "two", command: ["true"], needs: ["one"] }] }, "server");
+  await workOrderService(server.app).defineTemplate({ name: "quick", params: { N: { pattern: "^[0-9]$", default: "1" } }, steps: [{ name: "one", command: ["sleep", "0.2"] }, { name: "two", command: ["true"], needs: ["one"] }] }, "server");
 });
 afterAll(async () => {
   await server.close();

@@ -78,7 +78,7 @@ describe("work order state machine", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(TransitionError);
-    expect((error as TransitionError).code).toBe(code);
+    expect((error as TransitionError).kind).toBe(code);
   });
 
   it("lets a superuser approve someone else's order", () => {

@@ -1,0 +1,33 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../storage/schema.js";
+import { Identifier } from "./identify.js";
+import { TokenService } from "./jwt.js";
+import { SessionStore } from "./sessions.js";
+import { UserStore } from "./users.js";
+
+/** The auth services every app module may use: users, sessions, tokens, and the one identifier. */
+export interface Auth {
+  users: UserStore;
+  sessions: SessionStore;
+  tokens: TokenService;
+  identifier: Identifier;
+}
+
+/** Builds the auth services on the database; tokens are signed with `secretKey`. */
+export function createAuth(db: Kysely<Database>, options: { secretKey: string; tokenSeconds?: number }): Auth {
+  const users = new UserStore(db);
+  const sessions = new SessionStore(db);
+  const tokens = new TokenService({ secretKey: options.secretKey, expiresIn: options.tokenSeconds });
+  return { users, sessions, tokens, identifier: new Identifier({ users, sessions, tokens }) };
+}
+
+export { ACCESS_LEVELS, refusal, type Access } from "./access.js";
+export { AUTH_ERRORS, type AuthErrorCode } from "./errors.js";
+export { BEARER_PREFIX, appSubprotocols, readCredentials, type Credentials, type CredentialSource } from "./credentials.js";
+export { Identifier, scopeUser, type AuthReason, type Identity } from "./identify.js";
+export { TokenError, TokenService, type TokenClaims, type TokenOptions } from "./jwt.js";
+export { SESSION_COOKIE, SESSION_TTL_MS, SessionStore, readCookie } from "./sessions.js";
+export { UserStore, USERNAME_RULE, type NewUser, type User } from "./users.js";
+export { httpAuth, type HttpAuthOptions } from "./http-auth.js";
+export { requireAccess, socketAuth } from "./socket-auth.js";
+export { SocketRoutes, type GuardedRouteOptions } from "./socket-routes.js";

@@ -1,0 +1,74 @@
+import { makeServer, type Server } from "graphql-ws";
+import type { GraphQLSchema } from "graphql";
+import { CloseCode, WebsocketConsumer, catalogEntry, type ConsumerClass, type ScopeUser } from "../core/index.js";
+import type { GraphQLContext } from "./builder.js";
+import "./errors.js";
+
+/** The graphql-ws subprotocol. */
+export const GRAPHQL_WS = "graphql-transport-ws";
+
+interface Extra {
+  user: ScopeUser | null;
+}
+
+/**
+ * `/graphql/` sockets speaking the graphql-ws protocol, served by the graphql-ws library on
+ * a core consumer (so upgrades, Origin checks and socket auth are the same as every
+ * route). The user comes from the socket auth middleware, or from `connection_init`
+ * `{"token": "<jwt>"}` through `identifyToken` (the same identifier as every other route);
+ * a bad token there closes with 4403.
+ */
+export function graphqlWsConsumer(
+  schema: GraphQLSchema,
+  identifyToken: (token: string) => Promise<ScopeUser | null>,
+): ConsumerClass<Record<never, string>> {
+  const server: Server<Extra> = makeServer<Record<string, unknown> | undefined, Extra>({
+    schema,
+    context: (ctx): GraphQLContext => ({ user: ctx.extra.user }),
+    onConnect: async (ctx) => {
+      const token = ctx.connectionParams?.token;
+      if (typeof token !== "string") return true;
+      const user = await identifyToken(token);
+      if (!user) return false;
+      ctx.extra.user = user;
+      return true;
+    },
+  });
+
+  return class GraphqlWsConsumer extends WebsocketConsumer<Record<never, string>> {
+    #onMessage: ((data: string) => Promise<void>) | null = null;
+    #closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
+
+    override async connect(): Promise<void> {
+      if (!this.scope.subprotocols.includes(GRAPHQL_WS)) {
+        await this.close(CloseCode.POLICY_VIOLATION, `subprotocol ${GRAPHQL_WS} required`); // before accept: HTTP 403
+        return;
+      }
+      await this.accept(GRAPHQL_WS);
+      this.#closed = server.opened(
+        {
+          protocol: GRAPHQL_WS,
+          send: (data) => this.send(data),
+          close: (code, reason) => this.close(code, reason),
+          onMessage: (cb) => {
+            this.#onMessage = cb;
+          },
+        },
+        { user: this.scope.user },
+      );
+    }
+
+    override async receive(text: string | null): Promise<void> {
+      if (text === null) {
+        await this.close(catalogEntry("SB_ERR_GRAPHQL_WS_BAD_MESSAGE").closeCode, "binary frames are not graphql-ws messages");
+        return;
+      }
+      // Not awaited: graphql-ws handles a subscription's whole life inside this callback.
+      void this.#onMessage?.(text).catch((error: unknown) => this.logger.warn({ err: error }, "graphql-ws message failed"));
+    }
+
+    override async disconnect(code: number): Promise<void> {
+      await this.#closed?.(code, "");
+    }
+  };
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from "fastify";
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import mercurius from "mercurius";
+import { readPage } from "../web/pages.js";
+import { statusOf } from "../http/errors.js";
+import type { GraphQLContext } from "./builder.js";
+import "./errors.js";
+
+/** Deepest query accepted. */
+export const MAX_DEPTH = 8;
+
+interface Options {
+  schema: GraphQLSchema;
+  /** Show internal error messages and stacks (`DEBUG=1`). */
+  debug: boolean;
+}
+
+/**
+ * `/graphql/`: GET serves the explorer page, POST (JSON only, so a cross-site form cannot
+ * ride the session cookie) executes through Mercurius with a depth limit. Errors carry
+ * `extensions.code`; unexpected ones are masked unless DEBUG=1. The user is the request's
+ * (`request.user`, from the auth plugin of this context); each field checks its own access.
+ */
+export function graphqlHttp({ schema, debug }: Options) {
+  const explorer = readPage("graphql.html");
+  return async (app: FastifyInstance): Promise<void> => {
+    await app.register(mercurius, {
+      schema,
+      routes: false,
+      queryDepth: MAX_DEPTH,
+      // Mercurius' default formatter drops `extensions` (and so the error codes clients rely on).
+      errorFormatter: (execution) => ({
+        statusCode: 200,
+        response: { data: execution.data ?? null, errors: (execution.errors ?? []).map((e) => format(e as GraphQLError, debug)) },
+      }),
+    });
+    app.get("/graphql/", { config: { access: "public" } }, async (_request, reply) => reply.type("text/html; charset=utf-8").send(explorer));
+    app.post<{ Body: { query?: unknown; variables?: unknown; operationName?: unknown } }>("/graphql/", { bodyLimit: 64 * 1024, config: { access: "public" } }, async (request, reply) => {
+      if (!request.headers["content-type"]?.startsWith("application/json")) {
+        return reply.code(statusOf("SB_ERR_GRAPHQL_MEDIA_TYPE")).send({ errors: [{ message: "send the query as application/json", extensions: { code: "UNSUPPORTED_MEDIA_TYPE" } }] });
+      }
+      const { query, variables, operationName } = request.body ?? {};
+      if (typeof query !== "string" || query.length > 20_000) {
+        return reply.code(statusOf("SB_ERR_GRAPHQL_BAD_REQUEST")).send({ errors: [{ message: "`query` must be a string of at most 20000 characters", extensions: { code: "BAD_REQUEST" } }] });
+      }
+      let result: ExecutionResult;
+      try {
+        result = await app.graphql(
+          query,
+          { user: request.user } satisfies GraphQLContext as unknown as Record<string, unknown>,
+          (variables ?? undefined) as Record<string, unknown> | undefined,
+          typeof operationName === "string" ? operationName : undefined,
+        );
+      } catch (error) {
+        // Syntax, validation and depth errors are thrown before execution.
+        const errors = (error as { errors?: GraphQLError[] }).errors ?? [new GraphQLError((error as Error).message)];
+        return reply.code(statusOf("SB_ERR_GRAPHQL_VALIDATION")).send({ errors: errors.map((e) => ({ ...format(e, debug), extensions: { code: "GRAPHQL_VALIDATION_FAILED", ...e.extensions } })) });
+      }
+      return result;
+    });
+  };
+}
+
+/** A client-safe error: expected errors (with a code) as they are, others masked. */
+export function format(error: GraphQLError, debug: boolean): GraphQLFormattedError {
+  const json = typeof error.toJSON === "function" ? error.toJSON() : { message: error.message };
+  const original = error.originalError;
+  const expected = !original || original instanceof GraphQLError || json.extensions?.code !== undefined;
+  if (expected) return json;
+  return debug
+    ? { ...json, extensions: { code: "INTERNAL_SERVER_ERROR", stack: original.stack } }
+    : { message: "Internal server error", locations: json.locations, path: json.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+}
