@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { findProgram } from "./helpers/programs.js";
-import { startRedis } from "./helpers/redis.js";
+import { findProgram } from "../helpers/programs.js";
+import { startRedis } from "../helpers/redis.js";
 
 const redisBin = findProgram("CLI on Redis", "redis-server", "redis-server");
 
 const run = promisify(execFile);
-const main = join(import.meta.dirname, "../src/cli/main.ts");
+const main = join(import.meta.dirname, "../../src/cli/main.ts");
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

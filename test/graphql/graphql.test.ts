@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../helpers/server.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 let token = "";
@@ -93,7 +93,7 @@ describe("GraphQL: limits and errors", () => {
   it("costs a constant number of SQL queries for allBooks, for 1 book or 100", async () => {
     const fresh = await startTestServer();
     try {
-      const { BookStore } = await import("../../../src/apps/books/store.js");
+      const { BookStore } = await import("../../src/apps/books/store.js");
       const store = new BookStore(fresh.app.db);
       let queries = 0;
       const count = async (): Promise<number> => {
@@ -134,7 +134,7 @@ describe("GraphQL: limits and errors", () => {
   it("lets only a superuser change a user's group", async () => {
     const denied = await gql(`mutation { setGroup(username: "u", groupName: "ops") { ok } }`, { token });
     expect(denied.errors![0]!.extensions!.code).toBe("FORBIDDEN");
-    const { UserStore } = await import("../../../src/auth/users.js");
+    const { UserStore } = await import("../../src/auth/users.js");
     await new UserStore(server.app.db).create({ username: "boss", email: "boss@example.com", password: "long-enough-pw", isSuperuser: true });
     const bossToken = (await gql(`mutation { tokenAuth(username: "boss", password: "long-enough-pw") { token } }`)).data!.tokenAuth.token;
     expect((await gql(`mutation { setGroup(username: "u", groupName: "ops") { ok } }`, { token: bossToken })).data!.setGroup.ok).toBe(true);
@@ -144,7 +144,7 @@ describe("GraphQL: limits and errors", () => {
 
   it("masks unexpected errors (no message, no stack) unless DEBUG=1", async () => {
     const { GraphQLError } = await import("graphql");
-    const { format } = await import("../../../src/graphql/http.js");
+    const { format } = await import("../../src/graphql/http.js");
     const internal = new GraphQLError("SQLITE_CORRUPT: database disk image is malformed", { originalError: new Error("SQLITE_CORRUPT: database disk image is malformed"), path: ["allBooks"] });
     expect(format(internal, false)).toEqual({ message: "Internal server error", path: ["allBooks"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
     const shown = format(internal, true);

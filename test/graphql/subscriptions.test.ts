@@ -1,8 +1,8 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebsocketCommunicator } from "../../../src/core/index.js";
-import { startTestServer, type TestServer } from "../../helpers/server.js";
+import { WebsocketCommunicator } from "../../src/core/index.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 const clients: Client[] = [];

@@ -1,16 +1,16 @@
-import { workOrderService } from "../src/apps/workorders/index.js";
+import { workOrderService } from "../../src/apps/workorders/index.js";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { buildApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { silentLogger } from "../src/core/index.js";
+import { buildApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { silentLogger } from "../../src/core/index.js";
 
 const run = promisify(execFile);
-const main = join(import.meta.dirname, "../src/cli/main.ts");
+const main = join(import.meta.dirname, "../../src/cli/main.ts");
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -49,10 +49,10 @@ describe("dumpdata, flush, loaddata, showmigrations", { timeout: 60_000 }, () =>
     const env = { DATA_DIR: dataDir, BEAT: "0" };
     // Fill every app's tables through the real app.
     const app = await buildApp(loadConfig({ ...env, LOG_LEVEL: "silent" }), { logger: silentLogger });
-    const { UserStore } = await import("../src/auth/users.js");
-    const { SessionStore } = await import("../src/auth/sessions.js");
-    const { MessageStore } = await import("../src/apps/chat/store.js");
-    const { BookStore } = await import("../src/apps/books/store.js");
+    const { UserStore } = await import("../../src/auth/users.js");
+    const { SessionStore } = await import("../../src/auth/sessions.js");
+    const { MessageStore } = await import("../../src/apps/chat/store.js");
+    const { BookStore } = await import("../../src/apps/books/store.js");
     const users = new UserStore(app.db);
     const made = await users.create({ username: "dumper", email: "d@example.com", password: "long-enough-pw" });
     const uid = ("user" in made && made.user.id) as number;
