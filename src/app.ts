@@ -1,4 +1,6 @@
+import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
+import { Redis } from "ioredis";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { GraphQLSchema } from "graphql";
 import type { Kysely, Migration } from "kysely";
@@ -11,7 +13,7 @@ import { clockApp } from "./apps/clock/index.js";
 import type { AppContext, AppModule, AppParts } from "./apps/module.js";
 import { tasksApp } from "./apps/tasks/index.js";
 import { workOrdersApp } from "./apps/workorders/index.js";
-import { createAuth, httpAuth, socketAuth, type Access, type Auth } from "./auth/index.js";
+import { BackoffMemoryStore, createAuth, httpAuth, socketAuth, type Access, type Auth } from "./auth/index.js";
 import { AUTH_MIGRATIONS } from "./auth/migrations.js";
 import { startBeat, type Schedule } from "./beat/index.js";
 import type { Config } from "./config.js";
@@ -23,6 +25,7 @@ import {
   Worker,
   createLogger,
   defineErrors,
+  headerTimeouts,
   isTrusted,
   originCheck,
   proxyHeaders,
@@ -35,8 +38,11 @@ import {
 import { graphqlEndpoint } from "./graphql/index.js";
 import { healthRoutes } from "./ops/health.js";
 import { createMetrics } from "./ops/metrics.js";
-import { securityHeaders } from "./ops/security-headers.js";
-import { createLayer } from "./runtime/layer.js";
+import { securityHeaders } from "./ops/helmet.js";
+import { metricsListener } from "./ops/metrics-endpoint.js";
+import { createLayer, primaryRedis } from "./runtime/layer.js";
+import { errorBodies } from "./http/error-handler.js";
+import { sameOrigin } from "./http/same-origin.js";
 import { openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
 import type { Database } from "./storage/schema.js";
@@ -135,6 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
     contributions: started.flatMap(({ parts }) => (parts.graphql ? [parts.graphql] : [])),
     identifier: auth.identifier,
     debug: config.debug,
+    introspection: config.graphqlIntrospection,
   });
 
   const router = new SocketRouter();
@@ -158,6 +165,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
   const fastify = Fastify({
     loggerInstance: httpLogger as FastifyBaseLogger,
     trustProxy: config.trustedProxies.length > 0 ? (address: string) => isTrusted(proxies, address) : false,
+    // Node's header deadline (every request, from its first byte) is WS_HANDSHAKE_TIMEOUT too.
+    http: headerTimeouts(config.handshakeTimeoutMs),
   });
   const routes: HttpRoute[] = [];
   fastify.addHook("onRoute", (route) => {
@@ -168,6 +177,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
   });
   await fastify.register(securityHeaders);
   await fastify.register(socketsPlugin(sockets));
+  // One error body everywhere; state-changing requests from other sites refused first.
+  await fastify.register(errorBodies);
+  await fastify.register(sameOrigin, { allowed: config.allowedOrigins });
+  // Failed sign-ins, counted per account and address (on Redis across nodes).
+  const throttleRedis = primaryRedis(config) ? new Redis(primaryRedis(config)!, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false }) : null;
+  await fastify.register(rateLimit, {
+    global: false,
+    exponentialBackoff: true,
+    skipOnError: true,
+    nameSpace: "switchboard-login-",
+    ...(throttleRedis ? { redis: throttleRedis } : { store: BackoffMemoryStore }),
+  });
+  auth.throttle.bind(fastify);
   // Each part in a context of its own, with the auth plugin in front of its routes.
   const guarded = async (plugin: FastifyPluginAsync, defaultAccess?: Access): Promise<void> => {
     await fastify.register(async (scope) => {
@@ -179,8 +201,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
   await guarded(clientAssets);
   for (const { parts } of started) if (parts.http) await guarded(parts.http);
   await guarded(graphql.http);
-  const metrics = createMetrics(sockets, layer);
-  await guarded(healthRoutes(db as Kysely<unknown>, layer, metrics.registry));
+  const metrics = createMetrics(sockets, layer, auth.throttle.stats);
+  await guarded(healthRoutes(db as Kysely<unknown>, layer, metrics.registry, { metricsToken: config.metricsToken }));
+  // METRICS_PORT: /metrics also on a listener of its own (no token: only the scraper reaches it).
+  const metricsServer = config.metricsPort === null ? null : metricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
 
   // Workers named in WORKERS run in this process; an unknown channel refuses to start.
   const worker = config.workers.length > 0 ? new Worker({ layer, router: workerRoutes(modules), channels: config.workers, logger }).start() : null;
@@ -206,6 +230,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
       const address = fastify.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      if (metricsServer) logger.info({ url: `${await metricsServer.listen()}/metrics` }, "metrics listener serving");
       return `http://${host}:${port}`;
     },
     async close(code?: number) {
@@ -213,10 +238,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
       closed = true;
       if (code !== undefined) await sockets.close(code, code === CloseCode.SERVICE_RESTART ? "service restart" : "server closing");
       await fastify.close();
+      await metricsServer?.close();
       metrics.close();
       await beat?.stop();
       await worker?.stop();
       for (const { parts } of [...started].reverse()) await parts.close?.();
+      throttleRedis?.disconnect();
       await layer.close();
       await db.destroy();
     },

@@ -37,10 +37,22 @@ export interface Config {
   shutdownTimeout: number;
   /** Largest accepted frame in bytes (`WS_MAX_FRAME`, default 65536); larger → close 1009. */
   maxFrameBytes: number;
-  /** Milliseconds a socket handshake may take (`WS_HANDSHAKE_TIMEOUT` in seconds, default 10); then 408. */
+  /**
+   * Milliseconds (`WS_HANDSHAKE_TIMEOUT` in seconds, default 10) a request's headers may take
+   * (HTTP too, from the connection's opening or the request's first byte), and then a socket
+   * handshake; then 408.
+   */
   handshakeTimeoutMs: number;
   /** Socket limits (`WS_RATE_LIMIT`, `WS_MAX_BUFFERED`, `WS_MAX_CONNECTIONS_PER_IP`, `WS_PING_INTERVAL`). */
   limits: SocketLimits;
+  /** `METRICS_TOKEN` (≥ 16 characters): `/metrics` on the main port needs `Authorization: Bearer <it>`; null: 404 there. */
+  metricsToken: string | null;
+  /** `METRICS_HOST` (default `127.0.0.1`): the address of the separate metrics listener. */
+  metricsHost: string;
+  /** `METRICS_PORT`: a separate listener serving only `/metrics`, without a token; null: none. */
+  metricsPort: number | null;
+  /** GraphQL `__schema` / `__type` queries (`GRAPHQL_INTROSPECTION`; default on, off when `NODE_ENV=production`). */
+  graphqlIntrospection: boolean;
 }
 
 /** The configuration's refusal: the process does not start (exit 78, sysexits' EX_CONFIG). */
@@ -133,6 +145,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   whole("SHUTDOWN_TIMEOUT", 1, 600, (n) => (shutdownTimeout = n));
   const secretKey = env.SECRET_KEY ?? "";
   if (env.SECRET_KEY !== undefined && secretKey.length < 32) problems.push("SECRET_KEY must be at least 32 characters");
+  // The token travels in a header: visible ASCII only, and long enough not to be guessed.
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) problems.push("METRICS_TOKEN must be at least 16 visible ASCII characters, without spaces");
+  const metricsHost = env.METRICS_HOST?.trim() || "127.0.0.1";
+  let metricsPort = null as number | null;
+  whole("METRICS_PORT", 0, 65535, (n) => (metricsPort = n));
+  if (env.METRICS_HOST?.trim() && metricsPort === null) problems.push("METRICS_HOST needs METRICS_PORT (the metrics listener's port)");
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port && metricsHost === host) problems.push(`METRICS_PORT must differ from PORT on the same host (both ${port})`);
+  const introspection = env.GRAPHQL_INTROSPECTION?.trim() || (env.NODE_ENV?.trim() === "production" ? "0" : "1");
+  if (introspection !== "0" && introspection !== "1") problems.push(`GRAPHQL_INTROSPECTION must be 0 or 1 (got ${JSON.stringify(introspection)})`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host,
@@ -154,6 +176,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFrameBytes,
     handshakeTimeoutMs,
     shutdownTimeout,
+    metricsToken,
+    metricsHost,
+    metricsPort,
+    graphqlIntrospection: introspection === "1",
   };
 }
 

@@ -36,7 +36,7 @@ const PUBLIC_HTTP = [
   "GET /static/*",
   "GET /static/vendor/elk.bundled.js",
   "GET /client/:file",
-  // Health (and metrics, until issue 13 puts them behind a token).
+  // Health, and metrics (public to the auth plugin: the handler asks METRICS_TOKEN, 404 without one).
   "GET /healthz",
   "GET /readyz",
   "GET /metrics",

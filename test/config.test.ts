@@ -61,4 +61,30 @@ describe("configuration", () => {
     const message = (error as Error).message;
     for (const name of ["PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "SECRET_KEY"]) expect(message).toContain(name);
   });
+
+  it("reads the metrics exposure and GraphQL introspection (off by default in production)", () => {
+    expect(loadConfig({ DATA_DIR: dir() })).toMatchObject({ metricsToken: null, metricsHost: "127.0.0.1", metricsPort: null, graphqlIntrospection: true });
+    expect(loadConfig({ DATA_DIR: dir(), NODE_ENV: "production" }).graphqlIntrospection).toBe(false);
+    expect(loadConfig({ DATA_DIR: dir(), NODE_ENV: "production", GRAPHQL_INTROSPECTION: "1" }).graphqlIntrospection).toBe(true);
+    expect(loadConfig({ DATA_DIR: dir(), GRAPHQL_INTROSPECTION: "0" }).graphqlIntrospection).toBe(false);
+    expect(loadConfig({ DATA_DIR: dir(), METRICS_TOKEN: "0123456789abcdef", METRICS_HOST: "::1", METRICS_PORT: "9100" })).toMatchObject({
+      metricsToken: "0123456789abcdef",
+      metricsHost: "::1",
+      metricsPort: 9100,
+    });
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ DATA_DIR: dir(), ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ METRICS_TOKEN: "short" })).toEqual([expect.stringMatching(/^METRICS_TOKEN must be at least 16/)]);
+    expect(problems({ METRICS_TOKEN: "sixteen chars but spaces" })).toEqual([expect.stringMatching(/^METRICS_TOKEN/)]);
+    expect(problems({ METRICS_PORT: "70000" })).toEqual([expect.stringMatching(/^METRICS_PORT must be a whole number/)]);
+    expect(problems({ METRICS_HOST: "127.0.0.1" })).toEqual(["METRICS_HOST needs METRICS_PORT (the metrics listener's port)"]);
+    expect(problems({ PORT: "9100", METRICS_PORT: "9100" })).toEqual([expect.stringMatching(/^METRICS_PORT must differ from PORT/)]);
+    expect(problems({ GRAPHQL_INTROSPECTION: "yes" })).toEqual(['GRAPHQL_INTROSPECTION must be 0 or 1 (got "yes")']);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../storage/schema.js";
 import { Identifier } from "./identify.js";
+import { LoginThrottle } from "./login-throttle.js";
 import { TokenService } from "./jwt.js";
 import { SessionStore } from "./sessions.js";
 import { UserStore } from "./users.js";
@@ -11,6 +12,8 @@ export interface Auth {
   sessions: SessionStore;
   tokens: TokenService;
   identifier: Identifier;
+  /** Password-guessing throttle for every sign-in path (bound to the HTTP server by `buildApp`). */
+  throttle: LoginThrottle;
 }
 
 /** Builds the auth services on the database; tokens are signed with `secretKey`. */
@@ -18,7 +21,7 @@ export function createAuth(db: Kysely<Database>, options: { secretKey: string; t
   const users = new UserStore(db);
   const sessions = new SessionStore(db);
   const tokens = new TokenService({ secretKey: options.secretKey, expiresIn: options.tokenSeconds });
-  return { users, sessions, tokens, identifier: new Identifier({ users, sessions, tokens }) };
+  return { users, sessions, tokens, identifier: new Identifier({ users, sessions, tokens }), throttle: new LoginThrottle() };
 }
 
 export { ACCESS_LEVELS, refusal, type Access } from "./access.js";
@@ -31,3 +34,5 @@ export { UserStore, USERNAME_RULE, type NewUser, type User } from "./users.js";
 export { httpAuth, type HttpAuthOptions } from "./http-auth.js";
 export { requireAccess, socketAuth } from "./socket-auth.js";
 export { SocketRoutes, type GuardedRouteOptions } from "./socket-routes.js";
+export { BackoffMemoryStore } from "./backoff-store.js";
+export { LoginThrottle, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, WINDOW_MS, type Attempt, type AttemptSource } from "./login-throttle.js";

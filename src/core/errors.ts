@@ -52,6 +52,7 @@ export const ERRORS = {
   SB_ERR_ORIGIN_FORBIDDEN: { message: "Origin not allowed", status: 403 },
   SB_ERR_HANDSHAKE_REJECTED: { message: "the consumer refused the connection", status: 403 },
   SB_ERR_HANDSHAKE_TIMEOUT: { message: "the consumer neither accepted nor refused in time", status: 408 },
+  SB_ERR_HEADERS_TIMEOUT: { message: "the request headers did not arrive in time", status: 408 },
   SB_ERR_BAD_PATH: { message: "bad request path", status: 400 },
   SB_ERR_BAD_UPGRADE: { message: "not a valid WebSocket handshake", status: 400 },
   SB_ERR_UPGRADE_METHOD: { message: "a WebSocket handshake must be a GET request", status: 405 },

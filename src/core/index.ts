@@ -13,6 +13,7 @@ export { ChannelConsumer, ChannelNameRouter, Worker, type ChannelConsumerClass, 
 export { handlerName } from "./dispatch.js";
 export { SocketRouter, type ParamsOf, type ConsumerClass, type RouteOptions, type RouteMatch, type RouteEntry } from "./routing.js";
 export { SocketServer, type SocketApp, type SocketServerOptions } from "./server.js";
+export { ConnectionGuard, headerTimeouts, type ConnectionGuardOptions } from "./connection-guard.js";
 export type { Connection } from "./handshake.js";
 export type { Scope, ScopeUser, Kwargs } from "./scope.js";
 export { stack, type Middleware } from "./middleware.js";

@@ -4,7 +4,12 @@ export interface SocketLimits {
   rateLimit: { messages: number; perSeconds: number; burst: number } | null;
   /** Bytes queued for a peer that does not read before it is dropped with 1013. Default 1 MiB. */
   maxBufferedBytes: number;
-  /** Open (and opening) sockets per client address; more are refused with HTTP 429. Default 256. */
+  /**
+   * Connections per client address: on a server a `SocketServer` is attached to,
+   * every TCP connection from accept until it closes (plain HTTP, half-open, upgraded), one
+   * more closed at accept; elsewhere open (and opening) sockets, one more refused with HTTP
+   * 429. Default 256.
+   */
   maxConnectionsPerIp: number;
   /** Milliseconds between server pings; a peer silent for two intervals is dropped. 0 disables. Default 30 000. */
   pingIntervalMs: number;
@@ -36,7 +41,10 @@ export interface SocketStats {
   rateLimited: number;
   slowConsumersDropped: number;
   deadPeersDropped: number;
-  /** Handshakes refused, by HTTP status. */
+  /**
+   * Refusals by HTTP status: handshakes, and connections of an attached server refused at
+   * accept (429) or whose first request's headers came too slowly (408).
+   */
   rejected: Record<string, number>;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { ConnectionGuard } from "./connection-guard.js";
 import { CloseCode, ERRORS } from "./errors.js";
 import { Handshake, kChosenProtocol, type Connection } from "./handshake.js";
 import { DEFAULT_LIMITS, newSocketStats, type SocketLimits, type SocketStats } from "./limits.js";
@@ -26,8 +27,20 @@ export interface SocketServerOptions {
   logger?: Logger;
   /** Largest accepted frame in bytes; larger frames close the socket with 1009. Default 64 KiB. */
   maxPayload?: number;
-  /** Milliseconds a consumer has to accept or refuse a handshake. Default 10 000. */
+  /**
+   * Milliseconds a consumer has to accept or refuse a handshake, and (on an attached
+   * server) a new connection has to complete its first request's headers. Default 10 000.
+   */
   handshakeTimeout?: number;
+  /**
+   * Whether {@link SocketServer.attach} guards every TCP connection of the server, plain
+   * HTTP too (default true): each counts against `limits.maxConnectionsPerIp` from accept
+   * until it closes (one over the cap is destroyed at once), and one whose first request's
+   * headers are not complete within `handshakeTimeout` gets 408 and is closed (see
+   * {@link ConnectionGuard}). False counts upgrades only, at the handshake (429), and leaves
+   * header timeouts to the server.
+   */
+  guardConnections?: boolean;
   /**
    * Which upgrades this server takes when attached to an `http.Server`: by default all of
    * them (unmatched paths get 404). Pass a predicate to leave other paths to other
@@ -56,7 +69,9 @@ export class SocketServer {
   readonly #open = new Set<WebSocket>();
   readonly #pending = new Set<Handshake>();
   readonly #attached = new Set<Server>();
-  readonly #perIp = new Map<string, number>();
+  /** Counts connections per address; guards attached servers' connections from accept. */
+  readonly #guard: ConnectionGuard;
+  readonly #guardConnections: boolean;
   readonly #alive = new WeakSet<WebSocket>();
   readonly #routeOf = new Map<WebSocket, string>();
   readonly #pinger: NodeJS.Timeout | undefined;
@@ -74,6 +89,13 @@ export class SocketServer {
     this.#handshakeTimeout = options.handshakeTimeout ?? 10_000;
     this.#accepts = options.accepts ?? (() => true);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#guardConnections = options.guardConnections ?? true;
+    this.#guard = new ConnectionGuard({
+      maxPerAddress: this.limits.maxConnectionsPerIp,
+      headersTimeoutMs: this.#handshakeTimeout,
+      stats: this.stats,
+      logger: this.#logger,
+    });
     if (this.limits.pingIntervalMs > 0) {
       // A peer that answered no ping for a whole interval is gone: drop it (its consumer
       // then leaves its groups), within two intervals of going silent.
@@ -116,13 +138,15 @@ export class SocketServer {
   attach(server: Server): this {
     if (this.#attached.has(server)) return this;
     this.#attached.add(server);
+    if (this.#guardConnections) this.#guard.attach(server);
     server.on("upgrade", this.#onUpgrade);
     return this;
   }
 
-  /** Stops listening for upgrades on `server`. */
+  /** Stops listening for upgrades on `server` (and guarding its new connections). */
   detach(server: Server): void {
     server.off("upgrade", this.#onUpgrade);
+    this.#guard.detach(server);
     this.#attached.delete(server);
   }
 
@@ -161,19 +185,13 @@ export class SocketServer {
       handshake.refuse("SB_ERR_BAD_PATH");
       return;
     }
-    // Connections per client address (set before middleware may rewrite scope.client).
-    const address = request.socket.remoteAddress ?? "";
-    const count = this.#perIp.get(address) ?? 0;
-    if (count >= this.limits.maxConnectionsPerIp) {
+    // Connections per client address, by the peer's own address (before middleware may
+    // rewrite scope.client). A guarded server's connection was counted at accept: admit()
+    // knows it, so an upgraded socket counts once; any other is counted from here.
+    if (!this.#guard.admit(socket, request.socket.remoteAddress ?? "")) {
       handshake.refuse("SB_ERR_TOO_MANY_CONNECTIONS");
       return;
     }
-    this.#perIp.set(address, count + 1);
-    socket.once("close", () => {
-      const left = (this.#perIp.get(address) ?? 1) - 1;
-      if (left <= 0) this.#perIp.delete(address);
-      else this.#perIp.set(address, left);
-    });
     this.#pending.add(handshake);
     try {
       await this.#app(scope, handshake);

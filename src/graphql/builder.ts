@@ -6,6 +6,8 @@ import type { ScopeUser } from "../core/index.js";
 /** What every resolver gets: who is asking (null: anonymous). Apps close over their own services. */
 export interface GraphQLContext {
   user: ScopeUser | null;
+  /** The client's address (through trusted proxies), for per-address limits such as sign-in throttling. */
+  address: string | null;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { makeServer, type Server } from "graphql-ws";
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLSchema, ValidationRule } from "graphql";
 import { CloseCode, WebsocketConsumer, catalogEntry, type ConsumerClass, type ScopeUser } from "../core/index.js";
 import type { GraphQLContext } from "./builder.js";
+import { checkOperation } from "./limits.js";
 import "./errors.js";
 
 /** The graphql-ws subprotocol. */
@@ -9,6 +10,7 @@ export const GRAPHQL_WS = "graphql-transport-ws";
 
 interface Extra {
   user: ScopeUser | null;
+  address: string;
 }
 
 /**
@@ -16,15 +18,24 @@ interface Extra {
  * a core consumer (so upgrades, Origin checks and socket auth are the same as every
  * route). The user comes from the socket auth middleware, or from `connection_init`
  * `{"token": "<jwt>"}` through `identifyToken` (the same identifier as every other route);
- * a bad token there closes with 4403.
+ * a bad token there closes with 4403. Each `subscribe` passes `checkOperation` first.
  */
 export function graphqlWsConsumer(
   schema: GraphQLSchema,
   identifyToken: (token: string) => Promise<ScopeUser | null>,
+  validationRules: readonly ValidationRule[] = [],
 ): ConsumerClass<Record<never, string>> {
   const server: Server<Extra> = makeServer<Record<string, unknown> | undefined, Extra>({
     schema,
-    context: (ctx): GraphQLContext => ({ user: ctx.extra.user }),
+    // The same gate as HTTP (limits.ts), extra rules included; graphql-ws then skips its own
+    // parse and `validate`. Returned errors become this operation's `error` message, and
+    // the socket stays open.
+    onSubscribe: (_ctx, _id, payload) => {
+      const checked = checkOperation(schema, payload, validationRules);
+      if (checked.errors) return checked.errors;
+      return { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
+    },
+    context: (ctx): GraphQLContext => ({ user: ctx.extra.user, address: ctx.extra.address }),
     onConnect: async (ctx) => {
       const token = ctx.connectionParams?.token;
       if (typeof token !== "string") return true;
@@ -54,7 +65,7 @@ export function graphqlWsConsumer(
             this.#onMessage = cb;
           },
         },
-        { user: this.scope.user },
+        { user: this.scope.user, address: this.scope.client.address },
       );
     }
 

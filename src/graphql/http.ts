@@ -1,33 +1,34 @@
 import type { FastifyInstance } from "fastify";
-import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from "graphql";
 import mercurius from "mercurius";
 import { readPage } from "../web/pages.js";
 import { statusOf } from "../http/errors.js";
 import type { GraphQLContext } from "./builder.js";
+import { checkOperation, limitError, MAX_BATCH } from "./limits.js";
 import "./errors.js";
-
-/** Deepest query accepted. */
-export const MAX_DEPTH = 8;
 
 interface Options {
   schema: GraphQLSchema;
   /** Show internal error messages and stacks (`DEBUG=1`). */
   debug: boolean;
+  /** Rules after graphql-js's own (introspection off: `introspectionRules(false)`). */
+  validationRules?: ValidationRule[];
 }
 
 /**
  * `/graphql/`: GET serves the explorer page, POST (JSON only, so a cross-site form cannot
- * ride the session cookie) executes through Mercurius with a depth limit. Errors carry
+ * ride the session cookie) executes through Mercurius once `checkOperation` (limits.ts: size,
+ * depth, cost, the validation rules; the same gate as graphql-ws) passes it. Errors carry
  * `extensions.code`; unexpected ones are masked unless DEBUG=1. The user is the request's
  * (`request.user`, from the auth plugin of this context); each field checks its own access.
  */
-export function graphqlHttp({ schema, debug }: Options) {
+export function graphqlHttp({ schema, debug, validationRules = [] }: Options) {
   const explorer = readPage("graphql.html");
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(mercurius, {
       schema,
       routes: false,
-      queryDepth: MAX_DEPTH,
+      validationRules,
       // Mercurius' default formatter drops `extensions` (and so the error codes clients rely on).
       errorFormatter: (execution) => ({
         statusCode: 200,
@@ -39,20 +40,26 @@ export function graphqlHttp({ schema, debug }: Options) {
       if (!request.headers["content-type"]?.startsWith("application/json")) {
         return reply.code(statusOf("SB_ERR_GRAPHQL_MEDIA_TYPE")).send({ errors: [{ message: "send the query as application/json", extensions: { code: "UNSUPPORTED_MEDIA_TYPE" } }] });
       }
-      const { query, variables, operationName } = request.body ?? {};
-      if (typeof query !== "string" || query.length > 20_000) {
-        return reply.code(statusOf("SB_ERR_GRAPHQL_BAD_REQUEST")).send({ errors: [{ message: "`query` must be a string of at most 20000 characters", extensions: { code: "BAD_REQUEST" } }] });
+      if (Array.isArray(request.body)) {
+        const batch = limitError("batch", `batched queries are not accepted: send ${MAX_BATCH} operation per request`, MAX_BATCH, request.body.length);
+        return reply.code(statusOf("SB_ERR_GRAPHQL_VALIDATION")).send({ errors: [format(batch, debug)] });
       }
+      const { query, variables, operationName } = request.body ?? {};
+      if (typeof query !== "string") {
+        return reply.code(statusOf("SB_ERR_GRAPHQL_BAD_REQUEST")).send({ errors: [{ message: "`query` must be a string", extensions: { code: "BAD_REQUEST" } }] });
+      }
+      const checked = checkOperation(schema, { query, variables, operationName: typeof operationName === "string" ? operationName : null }, validationRules);
+      if (checked.errors) return reply.code(statusOf("SB_ERR_GRAPHQL_VALIDATION")).send({ errors: checked.errors.map((e) => format(e, debug)) });
       let result: ExecutionResult;
       try {
         result = await app.graphql(
           query,
-          { user: request.user } satisfies GraphQLContext as unknown as Record<string, unknown>,
+          { user: request.user, address: request.ip } satisfies GraphQLContext as unknown as Record<string, unknown>,
           (variables ?? undefined) as Record<string, unknown> | undefined,
           typeof operationName === "string" ? operationName : undefined,
         );
       } catch (error) {
-        // Syntax, validation and depth errors are thrown before execution.
+        // checkOperation passed the document; what Mercurius still throws here is about the variables.
         const errors = (error as { errors?: GraphQLError[] }).errors ?? [new GraphQLError((error as Error).message)];
         return reply.code(statusOf("SB_ERR_GRAPHQL_VALIDATION")).send({ errors: errors.map((e) => ({ ...format(e, debug), extensions: { code: "GRAPHQL_VALIDATION_FAILED", ...e.extensions } })) });
       }

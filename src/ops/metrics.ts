@@ -6,7 +6,11 @@ import type { ChannelLayer, SocketServer } from "../core/index.js";
  * work on the message path), plus process defaults and a layer send-latency histogram
  * observed by a sampled probe.
  */
-export function createMetrics(sockets: SocketServer, layer: ChannelLayer): { registry: Registry; close(): void } {
+export function createMetrics(
+  sockets: SocketServer,
+  layer: ChannelLayer,
+  login: { readonly failures: number; readonly throttled: number } = { failures: 0, throttled: 0 },
+): { registry: Registry; close(): void } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "switchboard_process_" });
   const stats = sockets.stats;
@@ -30,6 +34,8 @@ export function createMetrics(sockets: SocketServer, layer: ChannelLayer): { reg
       for (const [route, n] of sockets.openByRoute()) this.set({ route }, n);
     },
   });
+  counter("switchboard_login_failures_total", "Failed sign-ins (wrong password or unknown user), on every sign-in path.", () => login.failures);
+  counter("switchboard_login_throttled_total", "Sign-ins refused with 429 by the throttle, before the password was checked.", () => login.throttled);
   counter("switchboard_frames_in_total", "Frames received from clients.", () => stats.framesIn);
   counter("switchboard_frames_out_total", "Frames sent to clients.", () => stats.framesOut);
   counter("switchboard_rate_limited_frames_total", "Frames dropped by the per-connection rate limit.", () => stats.rateLimited);

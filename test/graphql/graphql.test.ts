@@ -118,9 +118,13 @@ describe("GraphQL: limits and errors", () => {
   it("refuses queries deeper than the limit, bad JSON bodies and non-JSON posts", async () => {
     const shallow = await gql(`{ allBooks { title { id } author { id } } me { username } }`);
     expect(shallow.errors).toBeUndefined();
-    // Introspection nests without end: the classic way to make a server walk a huge tree.
-    const deep = await gql(`{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }`);
+    // Introspection nests without end: the classic way to make a server walk a huge tree. The
+    // type → fields → type cycle is graphql-js's own limit; `ofType` has one of its own (limits.ts).
+    const cycle = await gql(`{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }`);
+    expect(cycle.errors![0]!.message).toMatch(/depth/i);
+    const deep = await gql(`{ __schema { types { fields { type { ${"ofType { ".repeat(13)}name${" }".repeat(13)} } } } } }`);
     expect(deep.errors![0]!.message).toMatch(/depth/i);
+    expect(deep.errors![0]!.extensions).toMatchObject({ code: "GRAPHQL_VALIDATION_FAILED", limit: "depth" });
     const res = await fetch(`${server.url}/graphql/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "query={me{username}}" });
     expect(res.status).toBe(415);
     const noQuery = await fetch(`${server.url}/graphql/`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });

@@ -3,8 +3,10 @@ import { WebsocketCommunicator } from "../../src/core/index.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
+const METRICS_TOKEN = "ops-test-metrics-token-0123456789";
+const scrape = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ METRICS_TOKEN });
 });
 afterAll(async () => {
   await server.close();
@@ -34,7 +36,7 @@ describe("health, readiness, metrics, headers", () => {
     await c.receiveJson();
     const refused = new WebsocketCommunicator(server.wsUrl, "/ws/nowhere/");
     await refused.connect();
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${server.url}/metrics`, scrape)).text();
     expect(text).toMatch(/switchboard_open_sockets\{route="\/ws\/chat\/:roomName\/"\} 1/);
     expect(text).toMatch(/switchboard_handshake_rejections_total\{status="404"\} [1-9]/);
     expect(text).toMatch(/switchboard_frames_in_total [1-9]/);

@@ -10,7 +10,7 @@ const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSyn
 
 describe("a client that never reads while another floods its room", () => {
   it("is dropped with 1013; the server's RSS grows by less than 48 MiB during an 80 MB flood; the healthy client keeps receiving", async () => {
-    const node = await startNode({ DATA_DIR: mkdtempSync(join(tmpdir(), "sb-slow-")), WS_RATE_LIMIT: "0", WS_MAX_BUFFERED: String(512 * 1024) });
+    const node = await startNode({ DATA_DIR: mkdtempSync(join(tmpdir(), "sb-slow-")), WS_RATE_LIMIT: "0", WS_MAX_BUFFERED: String(512 * 1024), METRICS_TOKEN: "slow-reader-metrics-token" });
     try {
       const healthy = new WebsocketCommunicator(node.wsUrl, "/ws/chat/flood/");
       const slow = new WebsocketCommunicator(node.wsUrl, "/ws/chat/flood/");
@@ -30,7 +30,7 @@ describe("a client that never reads while another floods its room", () => {
         }
           if (i % 200 === 0) peak = Math.max(peak, rssMiB(node.child.pid!));
       }
-      const metrics = await (await fetch(`${node.url}/metrics`)).text();
+      const metrics = await (await fetch(`${node.url}/metrics`, { headers: { authorization: "Bearer slow-reader-metrics-token" } })).text();
       expect(metrics).toMatch(/switchboard_slow_consumers_dropped_total 1/);
       expect(peak - before).toBeLessThan(48);
       healthy.sendJson({ message: "after the flood" });

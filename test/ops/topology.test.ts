@@ -21,7 +21,7 @@ describe.skipIf(!nginxBin.available || !redisBin.available)("the compose topolog
   beforeAll(async () => {
     redis = await startRedis(redisBin.path);
     const dataDir = mkdtempSync(join(tmpdir(), "sb-topology-"));
-    const env = { REDIS_URL: redis.url, DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1/32" };
+    const env = { REDIS_URL: redis.url, DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1/32", METRICS_TOKEN: "topology-metrics-token" };
     nodes.push(await startNode(env));
     nodes.push(await startNode(env));
     const port = await freePort();
@@ -63,7 +63,7 @@ describe.skipIf(!nginxBin.available || !redisBin.available)("the compose topolog
         return c;
       }),
     );
-    const open = async (n: NodeProcess) => Number(/switchboard_open_sockets\{route="\/ws\/chat\/:roomName\/"\} (\d+)/.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1] ?? 0);
+    const open = async (n: NodeProcess) => Number(/switchboard_open_sockets\{route="\/ws\/chat\/:roomName\/"\} (\d+)/.exec(await (await fetch(`${n.url}/metrics`, { headers: { authorization: "Bearer topology-metrics-token" } })).text())?.[1] ?? 0);
     expect(await open(nodes[0]!)).toBeGreaterThan(0);
     expect(await open(nodes[1]!)).toBeGreaterThan(0);
     clients[0]!.sendJson({ message: "across the cluster" });

@@ -19,7 +19,7 @@ async function verified<T>(check: () => Promise<T>): Promise<T> {
  * Accounts in GraphQL (graphql_jwt's names): `me`, `createUser`, `tokenAuth`,
  * `verifyToken`, `refreshToken` (public) and `setGroup` (superusers).
  */
-export function accountsGraphql({ users, tokens }: Auth): GraphQLContribution {
+export function accountsGraphql({ users, tokens, throttle }: Auth): GraphQLContribution {
   return (builder) => {
     const UserType = builder.objectRef<ScopeUser & { email?: string }>("User").implement({
       fields: (t) => ({
@@ -51,7 +51,11 @@ export function accountsGraphql({ users, tokens }: Auth): GraphQLContribution {
           password: t.arg.string({ required: true }),
           groupName: t.arg.string(),
         },
-        resolve: async (_r, args) => {
+        resolve: async (_r, args, ctx) => {
+          // New users join the default group; choosing another is a superuser's act (as setGroup).
+          if (args.groupName != null && ctx.user?.isSuperuser !== true) {
+            throw new GraphQLError("only a superuser may put a new user in a group", { extensions: { code: "FORBIDDEN" } });
+          }
           const created = await users.create({ username: args.username, email: args.email, password: args.password, groupName: args.groupName ?? undefined });
           return { msg: "problem" in created ? created.problem : `user ${created.user.username} created` };
         },
@@ -76,9 +80,14 @@ export function accountsGraphql({ users, tokens }: Auth): GraphQLContribution {
         type: TokenPayload,
         authScopes: { public: true },
         args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-        resolve: async (_r, { username, password }) => {
-          const user = await users.authenticate(username, password);
-          if (!user) throw new GraphQLError("Please enter valid credentials", { extensions: { code: "UNAUTHENTICATED" } });
+        resolve: async (_r, { username, password }, ctx) => {
+          // Throttled with the log-in form and POST /api/token, on the same counts.
+          const attempt = await throttle.attempt({ address: ctx.address ?? "unknown", account: username }, () => users.authenticate(username, password));
+          if (attempt.outcome === "throttled") {
+            throw new GraphQLError(`too many failed sign-ins: try again in ${attempt.retryAfter} s`, { extensions: { code: "TOO_MANY_ATTEMPTS", retryAfter: attempt.retryAfter } });
+          }
+          if (attempt.outcome === "failed") throw new GraphQLError("Please enter valid credentials", { extensions: { code: "UNAUTHENTICATED" } });
+          const user = attempt.value;
           const issued = await tokens.issue({ uid: user.id, username: user.username, nickname: user.nickname, groupName: user.groupName });
           return { ...issued, refreshExpiresIn: tokens.refreshExpiresIn(issued.payload.origIat) };
         },

@@ -1,30 +1,81 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import cookie from "@fastify/cookie";
+import csrfProtection from "@fastify/csrf-protection";
 import formbody from "@fastify/formbody";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SESSION_COOKIE, SESSION_TTL_MS, type Auth } from "../../auth/index.js";
 import { sendError, statusOf } from "../../http/errors.js";
+import { jsonOnly } from "../../http/json-only.js";
 import { readPage } from "../../web/pages.js";
 import { escapeHtml, page } from "./html.js";
 
-const CSRF_COOKIE = "sb_csrf";
 const PUBLIC = { config: { access: "public" } } as const;
 
 /**
- * Sign up, log in, log out (cookie session: HttpOnly, SameSite=Lax, Secure over HTTPS;
- * forms carry a CSRF token checked against a cookie), `GET /api/me`, and `POST /api/token`
- * (JSON username/password → a JWT, for clients that are not pages); the notify page
- * (`/notify/`) and its `GET /api/group/members`.
+ * The account pages and API. Pages (the only place form bodies are parsed): sign up, log
+ * in, log out; a cookie session (HttpOnly, SameSite=Lax, Secure over HTTPS); every form
+ * carries a CSRF token from `@fastify/csrf-protection` — its secret in a cookie signed with
+ * `SECRET_KEY`, the token bound to the browser's session — on top of the same-origin check
+ * every state-changing request passes. API (JSON only): `GET /api/me`, `POST /api/token`
+ * (username/password → a JWT, for clients that are not pages), `GET /api/group/members`;
+ * and the notify page. Log-in and `POST /api/token` are throttled (`auth.throttle`): 429 with
+ * `Retry-After` after repeated failures.
  */
-export function accountsHttp({ users, sessions, tokens }: Auth) {
+export function accountsHttp(auth: Auth, secretKey: string) {
+  const { users, tokens, throttle } = auth;
   const notifyPage = readPage("notify.html");
-  const plugin = async (app: FastifyInstance): Promise<void> => {
-    await app.register(cookie);
+  return async (app: FastifyInstance): Promise<void> => {
+    await app.register(accountPages(auth, secretKey));
+    await app.register(async (api) => {
+      api.addHook("onRequest", jsonOnly);
+      api.get("/api/me", PUBLIC, async (request) => ({ user: request.user }));
+      // The notify page: who may receive a private notification (the signed-in user's group).
+      api.get("/api/group/members", { config: { access: "user" } }, async (request) => {
+        const group = String(request.user!.groupName);
+        return { group, members: await users.inGroup(group) };
+      });
+      api.post<{ Body: { username?: unknown; password?: unknown } }>("/api/token", { ...PUBLIC, bodyLimit: 16 * 1024 }, async (request, reply) => {
+        const { username, password } = request.body ?? {};
+        if (typeof username !== "string" || typeof password !== "string") return sendError(reply, "SB_ERR_INVALID_CREDENTIALS");
+        const attempt = await throttle.attempt({ address: request.ip, account: username }, () => users.authenticate(username, password));
+        if (attempt.outcome === "throttled") return sendError(reply.header("Retry-After", String(attempt.retryAfter)), "SB_ERR_LOGIN_THROTTLED");
+        if (attempt.outcome === "failed") return sendError(reply, "SB_ERR_INVALID_CREDENTIALS");
+        const user = attempt.value;
+        const { token, payload } = await tokens.issue({ uid: user.id, username: user.username, nickname: user.nickname, groupName: user.groupName });
+        return { token, payload, refreshExpiresIn: tokens.refreshExpiresIn(payload.origIat) };
+      });
+    });
+    app.get("/notify/", PUBLIC, async (_request, reply) => reply.type("text/html; charset=utf-8").send(notifyPage));
+  };
+}
+
+/** The sign-up, log-in and log-out pages, in a context of their own (form parser, cookies, CSRF). */
+function accountPages({ users, sessions, throttle }: Auth, secretKey: string) {
+  return async (app: FastifyInstance): Promise<void> => {
+    await app.register(cookie, { secret: secretKey });
     await app.register(formbody, { bodyLimit: 16 * 1024 });
+    // The CSRF token is bound to the session cookie (hashed), so a token minted for one
+    // session does not pass for another, and a planted secret cookie fails its signature.
+    const sessionOf = (request: FastifyRequest): string => createHmac("sha256", secretKey).update(request.cookies[SESSION_COOKIE] ?? "anonymous").digest("base64url");
+    await app.register(csrfProtection, {
+      sessionPlugin: "@fastify/cookie",
+      cookieKey: "sb_csrf",
+      cookieOpts: { path: "/", httpOnly: true, sameSite: "lax", signed: true, secure: "auto" },
+      csrfOpts: { hmacKey: secretKey },
+      getUserInfo: sessionOf,
+      getToken: (request) => String((request.body as Record<string, unknown> | undefined)?.csrf ?? ""),
+    });
+    app.setErrorHandler(async (error: FastifyError, _request, reply) => {
+      if (error.code?.startsWith("FST_CSRF_")) return forbidden(reply);
+      throw error;
+    });
+    const csrf = (request: FastifyRequest, reply: FastifyReply): string => reply.generateCsrf({ userInfo: sessionOf(request) });
+    const guarded = { ...PUBLIC, preHandler: app.csrfProtection };
+
     app.get("/accounts/signup/", PUBLIC, async (request, reply) => form(reply, "Sign up", "/accounts/signup/", csrf(request, reply), signupFields()));
-    app.post<{ Body: Record<string, string> }>("/accounts/signup/", PUBLIC, async (request, reply) => {
-      if (!csrfOk(request)) return forbidden(reply);
+    app.post<{ Body: Record<string, string> }>("/accounts/signup/", guarded, async (request, reply) => {
       const b = request.body ?? {};
+      // No group field: new users join the default group; only superusers move them.
       const created = await users.create({ username: b.username ?? "", email: b.email ?? "", password: b.password ?? "", nickname: b.nickname || undefined });
       if ("problem" in created) return form(reply.code(statusOf("SB_ERR_INVALID_FORM")), "Sign up", "/accounts/signup/", csrf(request, reply), signupFields(b), created.problem);
       await startSession(reply, request, created.user.id);
@@ -34,40 +85,25 @@ export function accountsHttp({ users, sessions, tokens }: Auth) {
     app.get<{ Querystring: { next?: string } }>("/accounts/login/", PUBLIC, async (request, reply) =>
       form(reply, "Log in", `/accounts/login/?next=${encodeURIComponent(localPath(request.query.next))}`, csrf(request, reply), loginFields()),
     );
-    app.post<{ Body: Record<string, string>; Querystring: { next?: string } }>("/accounts/login/", PUBLIC, async (request, reply) => {
-      if (!csrfOk(request)) return forbidden(reply);
-      const user = await users.authenticate(request.body?.username ?? "", request.body?.password ?? "");
-      if (!user) {
-        return form(reply.code(statusOf("SB_ERR_INVALID_FORM")), "Log in", "/accounts/login/", csrf(request, reply), loginFields(request.body?.username), "wrong username or password");
+    app.post<{ Body: Record<string, string>; Querystring: { next?: string } }>("/accounts/login/", guarded, async (request, reply) => {
+      const username = request.body?.username ?? "";
+      const attempt = await throttle.attempt({ address: request.ip, account: username }, () => users.authenticate(username, request.body?.password ?? ""));
+      if (attempt.outcome !== "ok") {
+        const throttled = attempt.outcome === "throttled";
+        if (throttled) reply.header("Retry-After", String(attempt.retryAfter));
+        const message = throttled ? `too many failed attempts: try again in ${attempt.retryAfter} s` : "wrong username or password";
+        return form(reply.code(statusOf(throttled ? "SB_ERR_LOGIN_THROTTLED" : "SB_ERR_INVALID_FORM")), "Log in", "/accounts/login/", csrf(request, reply), loginFields(username), message);
       }
-      await startSession(reply, request, user.id);
+      await startSession(reply, request, attempt.value.id);
       return reply.redirect(localPath(request.query.next), 303);
     });
 
     app.get("/accounts/logout/", PUBLIC, async (request, reply) => form(reply, "Log out", "/accounts/logout/", csrf(request, reply), "", undefined, "Log out"));
-    app.post("/accounts/logout/", PUBLIC, async (request, reply) => {
-      if (!csrfOk(request)) return forbidden(reply);
+    app.post("/accounts/logout/", guarded, async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await sessions.destroy(token);
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
       return reply.redirect("/chat/", 303);
-    });
-
-    app.get("/api/me", PUBLIC, async (request) => ({ user: request.user }));
-
-    // The notify page: who may receive a private notification (the signed-in user's group).
-    app.get("/api/group/members", { config: { access: "user" } }, async (request) => {
-      const group = String(request.user!.groupName);
-      return { group, members: await users.inGroup(group) };
-    });
-    app.get("/notify/", PUBLIC, async (_request, reply) => reply.type("text/html; charset=utf-8").send(notifyPage));
-
-    app.post<{ Body: { username?: unknown; password?: unknown } }>("/api/token", PUBLIC, async (request, reply) => {
-      const { username, password } = request.body ?? {};
-      const user = typeof username === "string" && typeof password === "string" ? await users.authenticate(username, password) : null;
-      if (!user) return sendError(reply, "SB_ERR_INVALID_CREDENTIALS");
-      const { token, payload } = await tokens.issue({ uid: user.id, username: user.username, nickname: user.nickname, groupName: user.groupName });
-      return { token, payload, refreshExpiresIn: tokens.refreshExpiresIn(payload.origIat) };
     });
   };
 
@@ -80,23 +116,6 @@ export function accountsHttp({ users, sessions, tokens }: Auth) {
       maxAge: SESSION_TTL_MS / 1000,
     });
   }
-  return plugin;
-}
-
-/** The CSRF token of this browser (double-submit cookie), set when missing. */
-function csrf(request: FastifyRequest, reply: FastifyReply): string {
-  let token = request.cookies[CSRF_COOKIE];
-  if (!token || !/^[A-Za-z0-9_-]{32,64}$/.test(token)) {
-    token = randomBytes(24).toString("base64url");
-    reply.setCookie(CSRF_COOKIE, token, { path: "/", httpOnly: true, sameSite: "lax", secure: request.protocol === "https" });
-  }
-  return token;
-}
-
-function csrfOk(request: FastifyRequest): boolean {
-  const cookie = request.cookies[CSRF_COOKIE] ?? "";
-  const field = String((request.body as Record<string, unknown> | undefined)?.csrf ?? "");
-  return cookie.length > 0 && cookie.length === field.length && timingSafeEqual(Buffer.from(cookie), Buffer.from(field));
 }
 
 function forbidden(reply: FastifyReply): FastifyReply {

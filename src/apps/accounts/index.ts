@@ -13,9 +13,9 @@ import { notifyConsumer } from "./notify-consumer.js";
 export const accountsApp: AppModule = {
   name: "accounts",
   errors: ACCOUNTS_ERRORS,
-  start: ({ auth }) => ({
+  start: ({ auth, config }) => ({
     sockets: new SocketRoutes().route("/ws/notify/", notifyConsumer(auth.users), { access: "user" }),
-    http: accountsHttp(auth),
+    http: accountsHttp(auth, config.secretKey),
     graphql: accountsGraphql(auth),
   }),
 };

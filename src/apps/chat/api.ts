@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Access } from "../../auth/index.js";
 import { SwitchboardError, type ChannelLayer } from "../../core/index.js";
 import { sendError } from "../../http/errors.js";
+import { jsonOnly } from "../../http/json-only.js";
 import { waitForLines } from "./long-poll.js";
 import type { Presence } from "./presence.js";
 import { publishLine } from "./publish.js";
@@ -31,6 +32,8 @@ interface MessagesQuery {
  */
 export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Presence, postAccess: Access = "public") {
   return async (app: FastifyInstance): Promise<void> => {
+    // JSON only: a cross-site form cannot post a line signed as its victim.
+    app.addHook("onRequest", jsonOnly);
     app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", { config: { access: "public" } }, async (request, reply) => {
       const { room } = request.params;
       if (!isRoomName(room)) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");

@@ -5,17 +5,23 @@ import type { PipelineTemplate } from "./template.js";
 
 /** How many servers the demo deploys to. */
 const SERVERS = 3;
+/** The demo repository, under DATA_DIR. */
+const REPO_DIR = "demo-repo";
 
 /**
  * Creates (once) a local git repository to deploy, and returns the demo template: fetch
- * (clone at $COMMIT) → build → package → upload to servers 1..3 (copies into
- * `$DATA_DIR/servers/<n>/`) → restart each (writes a marker file). Every command is a
+ * (clone `$DATA_DIR/$REPO` at $COMMIT) → build → package → upload to servers 1..3 (copies
+ * into `$DATA_DIR/servers/<n>/`) → restart each (writes a marker file). Every command is a
  * constant argv; the order's parameters arrive as environment variables, quoted inside the
  * script, so a value is data, never code. Replace the commands with rsync/ssh/systemctl
  * for real servers (see the README).
+ *
+ * The template holds no path of this server: everyone who may file an order reads it
+ * (`GET /api/templates`), so places are the runner's variables (`$DATA_DIR`, `$WORKDIR`,
+ * the step's working directory), which only the step's process sees expanded.
  */
 export function demoTemplate(dataDir: string): PipelineTemplate {
-  const repo = join(dataDir, "demo-repo");
+  const repo = join(dataDir, REPO_DIR);
   let head = "";
   if (!existsSync(join(repo, ".git"))) {
     mkdirSync(repo, { recursive: true });
@@ -35,14 +41,15 @@ export function demoTemplate(dataDir: string): PipelineTemplate {
   const servers = Array.from({ length: SERVERS }, (_, i) => i + 1);
   return {
     name: "demo-deploy",
-    description: "Deploys the local demo repository to three local 'servers' under DATA_DIR/servers.",
+    description: `Deploys the demo repository ($DATA_DIR/${REPO_DIR}) to three local 'servers' under $DATA_DIR/servers.`,
     params: {
       COMMIT: { pattern: "^[0-9a-f]{7,40}$", description: "the commit to deploy", default: head },
-      REPO: { pattern: "^/[A-Za-z0-9._/-]+$", description: "the repository to clone", default: repo },
+      // Relative to $DATA_DIR, without `..`: the default names no server path, and no value leaves DATA_DIR.
+      REPO: { pattern: "^(?!.*\\.\\.)[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$", description: "the repository to clone, a path under $DATA_DIR", default: REPO_DIR },
     },
     concurrency: 4,
     steps: [
-      { name: "fetch", command: ["sh", "-c", 'rm -rf src && git clone --quiet "$REPO" src && git -C src checkout --quiet "$COMMIT" && git -C src log --oneline -1'] },
+      { name: "fetch", command: ["sh", "-c", 'rm -rf src && git clone --quiet "$DATA_DIR/$REPO" src && git -C src checkout --quiet "$COMMIT" && git -C src log --oneline -1'] },
       { name: "build", command: ["sh", "-c", "cd src && ./build.sh"], needs: ["fetch"] },
       { name: "package", command: ["tar", "-czf", "app.tgz", "-C", "src/dist", "."], needs: ["build"] },
       ...servers.map((n) => ({

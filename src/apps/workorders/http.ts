@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SwitchboardError } from "../../core/index.js";
 import { sendError } from "../../http/errors.js";
+import { jsonOnly } from "../../http/json-only.js";
 import { nextState, type Actor, type OrderAction, type OrderState } from "./states.js";
 import type { WorkOrderService } from "./service.js";
 
@@ -19,6 +20,7 @@ const USER = { config: { access: "user" } } as const;
  */
 export function workOrdersHttp(service: WorkOrderService) {
   return async (app: FastifyInstance): Promise<void> => {
+    app.addHook("onRequest", jsonOnly);
     const actorOf = (request: FastifyRequest): Promise<Actor> => service.actor(Number(request.user!.id));
 
     app.get<{ Querystring: { state?: string } }>("/api/workorders", USER, async (request) => ({
@@ -59,9 +61,8 @@ export function workOrdersHttp(service: WorkOrderService) {
   };
 }
 
-/** Runs `work` on a JSON body, answering the service's coded refusals with their status. */
+/** Runs `work` (the body is JSON: see the hook above), answering the service's coded refusals with their status. */
 async function guarded(request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>): Promise<unknown> {
-  if (!request.headers["content-type"]?.startsWith("application/json")) return sendError(reply, "SB_ERR_UNSUPPORTED_MEDIA_TYPE");
   try {
     return await work();
   } catch (error) {
