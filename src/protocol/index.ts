@@ -29,6 +29,8 @@ export interface NotifyFrame {
   from: { uid: number; username: string; nickname: string | null };
   message: string;
   to: number | null;
+  /** Set on notifications about a work order (filed for your approval; yours approved, rejected, done). */
+  workOrder?: { id: number; state: string; title: string };
 }
 
 /** What `/ws/notify/` accepts: to the sender's group, or to one member (`to`: a uid). */

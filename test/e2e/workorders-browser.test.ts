@@ -81,7 +81,22 @@ describe.skipIf(!chromiumBin.available)("work-order board in a real browser", ()
     await dev.waitForFunction(() => document.getElementById("order-state")?.dataset.state === "succeeded", null, { timeout: 15_000 });
     const seen = await dev.evaluate(() => (window as unknown as { seen: Record<string, string[]> }).seen);
     for (const step of ["fetch", "build", "upload-1", "upload-2"]) expect(seen[step]).toEqual(["pending", "running", "succeeded"]);
-    expect(await dev.$$eval(".node", (nodes) => nodes.map((n) => (n as SVGGElement).dataset.state))).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    // The request and its approval come first in the diagram, as in a release pipeline.
+    expect(seen.approval).toEqual(["waiting", "approved"]);
+    expect(await dev.$$eval(".node", (nodes) => nodes.map((n) => `${(n as SVGGElement).dataset.step}:${(n as SVGGElement).dataset.state}`))).toEqual([
+      "start:succeeded",
+      "approval:approved",
+      "fetch:succeeded",
+      "build:succeeded",
+      "upload-1:succeeded",
+      "upload-2:succeeded",
+    ]);
+    // The audit trail: who filed, who approved, when each step ran.
+    await dev.waitForFunction(() => (document.getElementById("order-audit")?.textContent ?? "").includes("lead approved"));
+    const audit = await dev.$$eval("#order-audit li", (items) => items.map((li) => li.textContent ?? ""));
+    expect(audit.some((t) => t.includes("dev filed"))).toBe(true);
+    expect(audit.some((t) => t.includes("step upload-2 succeeded"))).toBe(true);
+    expect(audit.findIndex((t) => t.includes("lead approved"))).toBeLessThan(audit.findIndex((t) => t.includes("step fetch started")));
     await dev.click('.node[data-step="build"]');
     mkdirSync(ARTIFACTS, { recursive: true });
     await dev.screenshot({ path: join(ARTIFACTS, "workorder.png"), fullPage: true });

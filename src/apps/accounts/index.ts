@@ -20,4 +20,4 @@ export const accountsApp: AppModule = {
   }),
 };
 
-export { groupChannel, userChannel } from "./notify-consumer.js";
+export { groupChannel, userChannel } from "../../protocol/groups.js";

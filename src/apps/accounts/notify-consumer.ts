@@ -2,9 +2,7 @@ import { JsonWebsocketConsumer, errorFrame, type ConsumerClass, type LayerMessag
 import { appSubprotocols } from "../../auth/index.js";
 import type { UserStore } from "../../auth/index.js";
 
-/** The notification group of a user group, and a user's personal group. */
-export const groupChannel = (groupName: string): string => `channel_${groupName}`;
-export const userChannel = (uid: number | string): string => `user_${uid}`;
+import { groupChannel, userChannel } from "../../protocol/groups.js";
 
 /**
  * `/ws/notify/` (JWT or session; anonymous sockets are refused with 401 by `requireUser`).

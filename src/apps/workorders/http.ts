@@ -23,9 +23,11 @@ export function workOrdersHttp(service: WorkOrderService) {
     app.addHook("onRequest", jsonOnly);
     const actorOf = (request: FastifyRequest): Promise<Actor> => service.actor(Number(request.user!.id));
 
-    app.get<{ Querystring: { state?: string } }>("/api/workorders", USER, async (request) => ({
-      orders: await service.visibleOrders(await actorOf(request), request.query.state),
-    }));
+    // `?awaiting=me`: the orders waiting for this user's approval.
+    app.get<{ Querystring: { state?: string; awaiting?: string } }>("/api/workorders", USER, async (request) => {
+      const actor = await actorOf(request);
+      return { orders: request.query.awaiting === "me" ? await service.awaitingApproval(actor) : await service.visibleOrders(actor, request.query.state) };
+    });
     app.get<{ Params: { id: string } }>("/api/workorders/:id", USER, async (request, reply) => {
       const actor = await actorOf(request);
       const view = await service.view(Number(request.params.id));

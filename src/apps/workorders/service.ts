@@ -2,10 +2,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { silentLogger, type ChannelLayer, type Logger } from "../../core/index.js";
 import type { UserStore } from "../../auth/index.js";
+import { userChannel } from "../../protocol/groups.js";
 import { runPipeline, type PipelineRun, type StepChange } from "./runner.js";
 import { nextState, TransitionError, type Actor, type OrderAction, type OrderState } from "./states.js";
 import type { AuditEntry, StepRun, WorkOrder, WorkOrderStore } from "./store.js";
 import { TemplateError, validateParams, validateTemplate, type PipelineTemplate } from "./template.js";
+
+/** Who work-order notifications come from. */
+const WORKORDERS_SENDER = { uid: 0, username: "workorders", nickname: "Work orders" } as const;
 
 /** The role that may approve orders (besides superusers). */
 export const APPROVER = "approver";
@@ -60,6 +64,12 @@ export class WorkOrderService {
   /** The orders `actor` may see (approvers and superusers: all; others: their own), newest first, at most 200. */
   async visibleOrders(actor: Actor, state?: string): Promise<WorkOrder[]> {
     return this.store.orders({ state, requesterId: actor.isSuperuser || actor.isApprover ? undefined : (actor.id ?? -1) });
+  }
+
+  /** Orders waiting for `actor`'s approval: pending, not their own; none for someone who may not approve. */
+  async awaitingApproval(actor: Actor): Promise<WorkOrder[]> {
+    if (!actor.isSuperuser && !actor.isApprover) return [];
+    return (await this.store.orders({ state: "pending_approval" })).filter((o) => o.requesterId !== actor.id);
   }
 
   /** Defines (or replaces) a template: superusers only, or `server` (a file loaded by the CLI). */
@@ -170,6 +180,31 @@ export class WorkOrderService {
 
   async #publish(id: number, event: OrderEvent): Promise<void> {
     await this.layer.groupSend(orderGroup(id), { type: "workorder.event", event });
-    if (event.kind === "order") await this.layer.groupSend(LIST_GROUP, { type: "workorder.event", event });
+    if (event.kind === "order") {
+      await this.layer.groupSend(LIST_GROUP, { type: "workorder.event", event });
+      await this.#notify(id, event.state, event.reason);
+    }
+  }
+
+  /**
+   * Tells the people an order's change concerns, on their notify sockets (any node): every
+   * approver when an order waits for approval; its requester when it is approved, rejected,
+   * has succeeded or failed.
+   */
+  async #notify(id: number, state: OrderState, reason: string | null): Promise<void> {
+    const order = await this.store.order(id);
+    if (!order) return;
+    const tell = async (uid: number, message: string): Promise<void> => {
+      const frame = { type: "notify", from: WORKORDERS_SENDER, message, to: uid, workOrder: { id, state, title: order.title } };
+      await this.layer.groupSend(userChannel(uid), frame);
+    };
+    if (state === "pending_approval") {
+      for (const uid of await this.store.approverIds(APPROVER)) {
+        if (uid !== order.requesterId) await tell(uid, `work order #${id} "${order.title}" by ${order.requester} awaits your approval`);
+      }
+      return;
+    }
+    const what: Partial<Record<OrderState, string>> = { approved: "was approved", rejected: `was rejected: ${reason ?? ""}`, succeeded: "succeeded", failed: `failed: ${reason ?? ""}` };
+    if (what[state]) await tell(order.requesterId, `your work order #${id} "${order.title}" ${what[state]}`);
   }
 }

@@ -33,6 +33,8 @@ export interface StepRun {
 /** One audit entry: who moved the order from where to where, and when. */
 export interface AuditEntry {
   actorId: number | null;
+  /** The actor's username (null: the runner itself, or a deleted user). */
+  actor: string | null;
   from: string | null;
   to: string;
   note: string | null;
@@ -141,7 +143,19 @@ export class WorkOrderStore {
 
   async audit(orderId: number): Promise<AuditEntry[]> {
     const rows = await this.db.selectFrom("work_order_audit").selectAll().where("order_id", "=", orderId).orderBy("id").execute();
-    return rows.map((r) => ({ actorId: r.actor_id, from: r.from_state, to: r.to_state, note: r.note, at: r.at }));
+    const names = new Map<number, string>();
+    const ids = [...new Set(rows.map((r) => r.actor_id).filter((v): v is number => v !== null))];
+    if (ids.length > 0) for (const u of await this.db.selectFrom("users").select(["id", "username"]).where("id", "in", ids).execute()) names.set(u.id, u.username);
+    return rows.map((r) => ({ actorId: r.actor_id, actor: r.actor_id === null ? null : (names.get(r.actor_id) ?? null), from: r.from_state, to: r.to_state, note: r.note, at: r.at }));
+  }
+
+  /** Everyone who may approve: holders of `role` and superusers (ids, ascending, at most 500). */
+  async approverIds(role: string): Promise<number[]> {
+    const [byRole, superusers] = await Promise.all([
+      this.db.selectFrom("user_roles").select("user_id").where("role", "=", role).execute(),
+      this.db.selectFrom("users").select("id").where("is_superuser", "=", 1).execute(),
+    ]);
+    return [...new Set([...byRole.map((r) => r.user_id), ...superusers.map((r) => r.id)])].sort((a, b) => a - b).slice(0, 500);
   }
 
   async hasRole(userId: number, role: string): Promise<boolean> {

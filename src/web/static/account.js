@@ -20,9 +20,19 @@ async function show() {
     const name = document.createElement("span");
     name.id = "account-name";
     name.textContent = `Signed in as ${user.username}`;
-    bar.replaceChildren(name, " · ", link("/notify/", "Notifications"), " · ", link("/accounts/logout/", "Log out"));
+    bar.replaceChildren(
+      name,
+      " · ",
+      link("/workorders/", "Work orders"),
+      " · ",
+      link("/notify/", "Notifications"),
+      " · ",
+      link("/graphql/", "GraphQL"),
+      " · ",
+      link("/accounts/logout/", "Log out"),
+    );
   } else {
-    bar.replaceChildren(link(`/accounts/login/?next=${next}`, "Log in"), " · ", link("/accounts/signup/", "Sign up"));
+    bar.replaceChildren(link(`/accounts/login/?next=${next}`, "Log in"), " · ", link("/accounts/signup/", "Sign up"), " · ", link("/graphql/", "GraphQL"));
   }
 }
 

@@ -17,15 +17,31 @@ const el = (name, attrs = {}) => {
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;
 };
-const stepState = (name) => view.steps.find((s) => s.step === name)?.state ?? "pending";
+// Two nodes before the pipeline, as release diagrams draw them: the request, then its approval.
+const START = "start";
+const APPROVAL = "approval";
+const GATE_STATES = { draft: "pending", pending_approval: "waiting", rejected: "rejected", approved: "approved", running: "approved", succeeded: "approved", failed: "approved" };
+function gateState(name) {
+  if (name === START) return "succeeded";
+  // A cancelled order was cancelled before or after its approval: the trail tells which.
+  if (view.order.state === "cancelled") return view.audit?.some((a) => a.to === "approved") ? "approved" : "cancelled";
+  return GATE_STATES[view.order.state] ?? "pending";
+}
+const isGate = (name) => name === START || name === APPROVAL;
+const stepState = (name) => (isGate(name) ? gateState(name) : (view.steps.find((s) => s.step === name)?.state ?? "pending"));
 
 async function layout() {
   const steps = view.template.steps;
   graph = await new ELK().layout({
     id: "root",
     layoutOptions: { "elk.algorithm": "layered", "elk.direction": "RIGHT", "elk.spacing.nodeNode": "24", "elk.layered.spacing.nodeNodeBetweenLayers": "56" },
-    children: steps.map((s) => ({ id: s.name, width: 140, height: 46 })),
-    edges: steps.flatMap((s) => (s.needs ?? []).map((n) => ({ id: `${n}->${s.name}`, sources: [n], targets: [s.name] }))),
+    children: [{ id: START, width: 110, height: 46 }, { id: APPROVAL, width: 140, height: 46 }, ...steps.map((s) => ({ id: s.name, width: 140, height: 46 }))],
+    edges: [
+      { id: `${START}->${APPROVAL}`, sources: [START], targets: [APPROVAL] },
+      // The steps that need nothing start once the order is approved.
+      ...steps.filter((s) => (s.needs ?? []).length === 0).map((s) => ({ id: `${APPROVAL}->${s.name}`, sources: [APPROVAL], targets: [s.name] })),
+      ...steps.flatMap((s) => (s.needs ?? []).map((n) => ({ id: `${n}->${s.name}`, sources: [n], targets: [s.name] }))),
+    ],
   });
 }
 
@@ -55,7 +71,8 @@ function draw() {
     name.textContent = node.id;
     const status = el("text", { x: 10, y: 36, class: "node-status" });
     g.append(name, status);
-    g.addEventListener("click", () => select(node.id));
+    if (isGate(node.id)) g.classList.add("gate");
+    else g.addEventListener("click", () => select(node.id));
     svg.append(g);
   }
   diagram.replaceChildren(svg);
@@ -66,7 +83,7 @@ function draw() {
 function paint() {
   for (const g of diagram.querySelectorAll(".node")) {
     const s = view.steps.find((x) => x.step === g.dataset.step);
-    const state = s?.state ?? "pending";
+    const state = stepState(g.dataset.step);
     g.dataset.state = state;
     g.classList.toggle("selected", g.dataset.step === selected);
     const status = g.querySelector(".node-status");
@@ -80,9 +97,37 @@ function paint() {
     g.classList.toggle("running", running);
     for (const t of g.querySelectorAll(".edge-label")) t.textContent = running ? "running…" : "";
   }
+  drawAudit();
   const badge = document.getElementById("order-state");
   badge.dataset.state = view.order.state;
   badge.textContent = view.order.state.replace("_", " ");
+}
+
+const VERBS = { draft: "filed", pending_approval: "submitted for approval", approved: "approved", rejected: "rejected", running: "started", succeeded: "finished", failed: "failed", cancelled: "cancelled" };
+
+/** The audit trail: who filed, who approved or rejected (with the reason), when each step ran. */
+function drawAudit() {
+  const list = document.getElementById("order-audit");
+  const items = (view.audit ?? []).map((a) => ({
+    at: a.at,
+    // No actor: the pipeline moved the order itself (started, finished, failed).
+    text: `${a.actor ?? "pipeline"} ${a.actor ? (VERBS[a.to] ?? a.to) : a.to}${a.note ? `: ${a.note}` : ""}`,
+  }));
+  for (const s of view.steps) {
+    if (s.startedAt) items.push({ at: s.startedAt, text: `step ${s.step} started` });
+    if (s.finishedAt) items.push({ at: s.finishedAt, text: `step ${s.step} ${s.state}${s.exitCode !== null && s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ""}` });
+  }
+  items.sort((a, b) => a.at - b.at);
+  list.replaceChildren(
+    ...items.map((item) => {
+      const li = document.createElement("li");
+      const time = document.createElement("time");
+      time.dateTime = new Date(item.at).toISOString();
+      time.textContent = new Date(item.at).toLocaleString();
+      li.append(time, " ", item.text);
+      return li;
+    }),
+  );
 }
 
 async function select(step) {
@@ -135,11 +180,14 @@ async function onFrame(data) {
   if (!view || !e) return;
   if (e.kind === "step") {
     const s = view.steps.find((x) => x.step === e.step);
-    if (s) Object.assign(s, { state: e.state, error: e.error ?? null });
+    if (s) Object.assign(s, { state: e.state, error: e.error ?? null, startedAt: e.startedAt ?? s.startedAt, finishedAt: e.finishedAt ?? s.finishedAt, exitCode: e.exitCode ?? s.exitCode });
     paint();
   } else if (e.kind === "order") {
     view.order.state = e.state;
     view.order.reason = e.reason;
+    // The audit trail names who acted: read it again (one request per state change, not per log line).
+    const fresh = await fetch(`/api/workorders/${id}`);
+    if (fresh.ok) view.audit = (await fresh.json()).audit;
     paint();
     await refreshButtons();
   } else if (e.kind === "log" && e.step === selected) {

@@ -3,6 +3,7 @@ import { workOrderClient } from "/client/index.js";
 
 const body = document.querySelector("#orders tbody");
 const filter = document.getElementById("state-filter");
+const awaiting = document.getElementById("awaiting-filter");
 const error = document.getElementById("orders-error");
 
 function row(order) {
@@ -29,7 +30,7 @@ function row(order) {
 }
 
 async function load() {
-  const q = filter.value ? `?state=${encodeURIComponent(filter.value)}` : "";
+  const q = awaiting.checked ? "?awaiting=me" : filter.value ? `?state=${encodeURIComponent(filter.value)}` : "";
   const res = await fetch(`/api/workorders${q}`);
   if (!res.ok) return;
   body.replaceChildren(...(await res.json()).orders.map(row));
@@ -60,5 +61,7 @@ function follow() {
 }
 
 filter.addEventListener("change", load);
+awaiting.addEventListener("change", load);
+if (new URLSearchParams(location.search).get("awaiting") === "me") awaiting.checked = true;
 load();
 follow();

@@ -45,6 +45,30 @@ afterAll(async () => {
 });
 
 describe("work orders over the API", () => {
+  it("tells approvers on their notify sockets when an order is filed, and the requester when it is decided", async () => {
+    const notify = (who: string) => new WebsocketCommunicator(server.wsUrl, "/ws/notify/", { headers: { authorization: `Bearer ${tokens[who]}` } });
+    const lead = notify("lead");
+    const root = notify("root");
+    const dev = notify("dev");
+    const eve = notify("eve");
+    for (const c of [lead, root, dev, eve]) expect((await c.connect()).connected).toBe(true);
+    const filed = await api("/api/workorders", "dev", { title: "needs a look", template: "demo-deploy", params: {} });
+    const id = filed.json.order.id as number;
+    for (const approver of [lead, root]) {
+      expect(await approver.receiveJson()).toMatchObject({ type: "notify", from: { username: "workorders" }, workOrder: { id, state: "pending_approval", title: "needs a look" } });
+    }
+    // Nobody else hears of it; the requester's own list of orders to approve is empty.
+    expect(await eve.receiveNothing(200)).toBe(true);
+    expect(await dev.receiveNothing(50)).toBe(true);
+    expect((await api("/api/workorders?awaiting=me", "lead")).json.orders.map((o: { id: number }) => o.id)).toContain(id);
+    expect((await api("/api/workorders?awaiting=me", "dev")).json.orders).toEqual([]);
+    expect((await api(`/api/workorders/${id}/reject`, "lead", { reason: "not today" })).status).toBe(200);
+    const told = await dev.receiveJson<{ message: string; workOrder: { state: string } }>();
+    expect(told.workOrder.state).toBe("rejected");
+    expect(told.message).toContain("not today");
+    for (const c of [lead, root, dev, eve]) await c.disconnect();
+  });
+
   it("shows orders, their logs and templates only to signed-in users, and an order only to its requester, approvers and superusers", async () => {
     const filed = await api("/api/workorders", "dev", { title: "mine only", template: "demo-deploy", params: {} });
     expect(filed.status).toBe(201);
