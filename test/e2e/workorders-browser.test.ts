@@ -21,6 +21,7 @@ describe.skipIf(!chromiumBin.available)("work-order board in a real browser", ()
     browser = await launchChromium(chromiumBin.path);
     const users = new UserStore(server.app.db);
     for (const name of ["dev", "lead"]) await users.create({ username: name, email: `${name}@example.com`, password: "long-enough-pw" });
+    await users.create({ username: "root", email: "root@example.com", password: "long-enough-pw", isSuperuser: true });
     await new WorkOrderStore(server.app.db).grant((await users.byUsername("lead"))!.id, "approver");
     await workOrderService(server.app).defineTemplate(
       {
@@ -100,5 +101,28 @@ describe.skipIf(!chromiumBin.available)("work-order board in a real browser", ()
     await dev.click('.node[data-step="build"]');
     mkdirSync(ARTIFACTS, { recursive: true });
     await dev.screenshot({ path: join(ARTIFACTS, "workorder.png"), fullPage: true });
+  }, 40_000);
+
+  it("a superuser grants the approver role and loads a template from a page; others are told they may not", async () => {
+    const root = await signedIn("root");
+    await root.goto(`${server.url}/workorders/admin/`);
+    const box = root.locator('tr[data-user="dev"] .role-approver');
+    await box.waitFor();
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    const store = new WorkOrderStore(server.app.db);
+    const dev = (await new UserStore(server.app.db).byUsername("dev"))!;
+    await expect.poll(() => store.hasRole(dev.id, "approver"), { timeout: 5000 }).toBe(true);
+    await root.fill("#template-json", JSON.stringify({ name: "from-the-page", params: {}, steps: [{ name: "hello", command: ["echo", "hi"] }] }));
+    await root.click("#template-submit");
+    await root.waitForFunction(() => (document.getElementById("template-result")?.textContent ?? "").startsWith("Saved as template"));
+    expect(await root.locator("#templates li", { hasText: "from-the-page" }).count()).toBe(1);
+    await box.uncheck();
+    await expect.poll(() => store.hasRole(dev.id, "approver"), { timeout: 5000 }).toBe(false);
+
+    const lead = await signedIn("lead");
+    await lead.goto(`${server.url}/workorders/admin/`);
+    await lead.waitForSelector("#admin-error:not([hidden])");
+    expect(await lead.textContent("#admin-error")).toContain("Only superusers");
   }, 40_000);
 });

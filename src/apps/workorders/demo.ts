@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PipelineTemplate } from "./template.js";
 
-/** How many servers the demo deploys to. */
+/** How many servers the demo deploys to unless the order says (SERVERS, 1–20). */
 const SERVERS = 3;
 /** The demo repository, under DATA_DIR. */
 const REPO_DIR = "demo-repo";
@@ -38,13 +38,13 @@ export function demoTemplate(dataDir: string): PipelineTemplate {
     git("commit", "--quiet", "-m", "demo app");
   }
   head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
-  const servers = Array.from({ length: SERVERS }, (_, i) => i + 1);
   return {
     name: "demo-deploy",
-    description: `Deploys the demo repository ($DATA_DIR/${REPO_DIR}) to three local 'servers' under $DATA_DIR/servers.`,
+    description: `Deploys the demo repository ($DATA_DIR/${REPO_DIR}) to SERVERS (1–20, default ${SERVERS}) local 'servers' under $DATA_DIR/servers, in parallel.`,
     params: {
       COMMIT: { pattern: "^[0-9a-f]{7,40}$", description: "the commit to deploy", default: head },
       // Relative to $DATA_DIR, without `..`: the default names no server path, and no value leaves DATA_DIR.
+      SERVERS: { pattern: "^([1-9]|1[0-9]|20)$", description: "how many servers to deploy to (1–20), one parallel branch each", default: String(SERVERS) },
       REPO: { pattern: "^(?!.*\\.\\.)[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$", description: "the repository to clone, a path under $DATA_DIR", default: REPO_DIR },
     },
     concurrency: 4,
@@ -52,16 +52,18 @@ export function demoTemplate(dataDir: string): PipelineTemplate {
       { name: "fetch", command: ["sh", "-c", 'rm -rf src && git clone --quiet "$DATA_DIR/$REPO" src && git -C src checkout --quiet "$COMMIT" && git -C src log --oneline -1'] },
       { name: "build", command: ["sh", "-c", "cd src && ./build.sh"], needs: ["fetch"] },
       { name: "package", command: ["tar", "-czf", "app.tgz", "-C", "src/dist", "."], needs: ["build"] },
-      ...servers.map((n) => ({
-        name: `upload-${n}`,
-        command: ["sh", "-c", `mkdir -p "$DATA_DIR/servers/${n}" && cp app.tgz "$DATA_DIR/servers/${n}/app-$ORDER_ID.tgz" && echo "uploaded to server ${n}"`],
+      {
+        name: "upload",
+        forEach: "SERVERS",
+        command: ["sh", "-c", 'mkdir -p "$DATA_DIR/servers/$ITEM" && cp app.tgz "$DATA_DIR/servers/$ITEM/app-$ORDER_ID.tgz" && echo "uploaded to server $ITEM"'],
         needs: ["package"],
-      })),
-      ...servers.map((n) => ({
-        name: `restart-${n}`,
-        command: ["sh", "-c", `date -u +%Y-%m-%dT%H:%M:%SZ > "$DATA_DIR/servers/${n}/restarted" && echo "restarted server ${n}"`],
-        needs: [`upload-${n}`],
-      })),
+      },
+      {
+        name: "restart",
+        forEach: "SERVERS",
+        command: ["sh", "-c", 'date -u +%Y-%m-%dT%H:%M:%SZ > "$DATA_DIR/servers/$ITEM/restarted" && echo "restarted server $ITEM"'],
+        needs: ["upload"],
+      },
     ],
   };
 }

@@ -3,7 +3,7 @@ import { SwitchboardError } from "../../core/index.js";
 import { sendError } from "../../http/errors.js";
 import { jsonOnly } from "../../http/json-only.js";
 import { nextState, type Actor, type OrderAction, type OrderState } from "./states.js";
-import type { WorkOrderService } from "./service.js";
+import { APPROVER, type WorkOrderService } from "./service.js";
 
 const ACTIONS: OrderAction[] = ["approve", "reject", "cancel", "retry"];
 const USER = { config: { access: "user" } } as const;
@@ -15,7 +15,8 @@ const USER = { config: { access: "user" } } as const;
  * `GET /api/workorders/:id` and `GET /api/workorders/:id/steps/:step/log` (the requester,
  * approvers and superusers; others get 404, as for a missing order),
  * `POST /api/workorders/:id/{approve,reject,cancel,retry}` (`reject` takes `{reason}`),
- * `GET /api/templates`, `POST /api/templates` (superusers). Errors: 401 not signed in,
+ * `GET /api/templates`, `POST /api/templates` (superusers), `GET /api/roles` and
+ * `POST /api/roles` `{username, role: "approver", grant}` (superusers). Errors: 401 not signed in,
  * 403 `forbidden`, 404 `not_found`, 409 `invalid_transition`, 400 `invalid_request`, 415.
  */
 export function workOrdersHttp(service: WorkOrderService) {
@@ -42,6 +43,21 @@ export function workOrdersHttp(service: WorkOrderService) {
       return { log: await service.store.log(order.id, request.params.step) };
     });
     app.get("/api/templates", USER, async () => ({ templates: (await service.store.templates()).map(({ id, template }) => ({ id, ...template })) }));
+
+    // Superusers: who holds which role, and granting or revoking one (the CLI's `roles`, as a page).
+    const SUPERUSER = { config: { access: "superuser" } } as const;
+    app.get("/api/roles", SUPERUSER, async () => ({ roles: [APPROVER], users: await service.store.usersWithRoles() }));
+    app.post<{ Body: { username?: unknown; role?: unknown; grant?: unknown } }>("/api/roles", SUPERUSER, async (request, reply) => {
+      const { username, role, grant } = request.body ?? {};
+      if (typeof username !== "string" || role !== APPROVER || typeof grant !== "boolean") {
+        return sendError(reply, "SB_ERR_INVALID_REQUEST", `send {"username": "...", "role": "${APPROVER}", "grant": true | false}`);
+      }
+      const user = await service.users.byUsername(username);
+      if (!user) return sendError(reply, "SB_ERR_NOT_FOUND", `no user ${username}`);
+      if (grant) await service.store.grant(user.id, role);
+      else await service.store.revoke(user.id, role);
+      return { username, role, granted: grant };
+    });
 
     app.post<{ Body: Record<string, unknown> }>("/api/templates", { config: { access: "superuser" } }, async (request, reply) =>
       guarded(request, reply, async () => ({ id: await service.defineTemplate(request.body, await actorOf(request)) })),

@@ -11,6 +11,7 @@ export function workOrderPages() {
   const list = readPage("workorders.html");
   const order = readPage("workorder.html");
   const create = readPage("workorder-new.html");
+  const admin = readPage("workorders-admin.html");
   const elk = readFileSync(require.resolve("elkjs/lib/elk.bundled.js"), "utf8");
   return async (app: FastifyInstance): Promise<void> => {
     const html = (body: string) => async (_request: unknown, reply: { type(t: string): { send(b: string): unknown } }) => reply.type("text/html; charset=utf-8").send(body);
@@ -18,6 +19,7 @@ export function workOrderPages() {
     const PUBLIC = { config: { access: "public" } } as const;
     app.get("/workorders/", PUBLIC, html(list));
     app.get("/workorders/new/", PUBLIC, html(create));
+    app.get("/workorders/admin/", PUBLIC, html(admin));
     app.get<{ Params: { id: string } }>("/workorders/:id/", PUBLIC, async (request, reply) => {
       if (!/^\d{1,12}$/.test(request.params.id)) return sendError(reply, "SB_ERR_NOT_FOUND");
       return reply.type("text/html; charset=utf-8").send(order);

@@ -6,7 +6,7 @@ import { userChannel } from "../../protocol/groups.js";
 import { runPipeline, type PipelineRun, type StepChange } from "./runner.js";
 import { nextState, TransitionError, type Actor, type OrderAction, type OrderState } from "./states.js";
 import type { AuditEntry, StepRun, WorkOrder, WorkOrderStore } from "./store.js";
-import { TemplateError, validateParams, validateTemplate, type PipelineTemplate } from "./template.js";
+import { TemplateError, expandTemplate, validateParams, validateTemplate, type PipelineTemplate } from "./template.js";
 
 /** Who work-order notifications come from. */
 const WORKORDERS_SENDER = { uid: 0, username: "workorders", nickname: "Work orders" } as const;
@@ -86,7 +86,7 @@ export class WorkOrderService {
     if (!found) throw new TemplateError("template", "no such template");
     const values = input.params && typeof input.params === "object" && !Array.isArray(input.params) ? (input.params as Record<string, unknown>) : {};
     const params = validateParams(found.template, values);
-    const id = await this.store.createOrder({ title, templateId: found.id, params, requesterId, steps: found.template.steps.map((s) => s.name) });
+    const id = await this.store.createOrder({ title, templateId: found.id, params, requesterId, steps: expandTemplate(found.template, params).steps.map((s) => s.name) });
     await this.act(id, "submit", await this.actor(requesterId));
     return (await this.view(id))!;
   }
@@ -112,7 +112,8 @@ export class WorkOrderService {
     const order = await this.store.order(id);
     if (!order) return null;
     const found = await this.store.template(order.templateId);
-    return { order, template: found!.template, steps: await this.store.steps(id), audit: await this.store.audit(id) };
+    // The order's own pipeline: the template with its fan-outs expanded for this order's parameters.
+    return { order, template: expandTemplate(found!.template, order.params), steps: await this.store.steps(id), audit: await this.store.audit(id) };
   }
 
   /** A server restart while orders ran leaves them failed ("interrupted"), never stuck in running. */
@@ -136,7 +137,7 @@ export class WorkOrderService {
 
   async #start(id: number, retry: boolean): Promise<void> {
     const order = (await this.store.order(id))!;
-    const { template } = (await this.store.template(order.templateId))!;
+    const template = expandTemplate((await this.store.template(order.templateId))!.template, order.params);
     if (!retry) await this.store.setState(id, "approved", "running", null);
     await this.#publish(id, { kind: "order", id, state: "running", reason: null });
     const workdir = join(this.dataDir, "workorders", String(id));

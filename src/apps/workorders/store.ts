@@ -158,6 +158,13 @@ export class WorkOrderStore {
     return [...new Set([...byRole.map((r) => r.user_id), ...superusers.map((r) => r.id)])].sort((a, b) => a - b).slice(0, 500);
   }
 
+  /** Every user with their roles (by username, at most 500), for the superusers' page. */
+  async usersWithRoles(): Promise<{ id: number; username: string; isSuperuser: boolean; roles: string[] }[]> {
+    const users = await this.db.selectFrom("users").select(["id", "username", "is_superuser"]).orderBy("username").limit(500).execute();
+    const roles = await this.db.selectFrom("user_roles").select(["user_id", "role"]).execute();
+    return users.map((u) => ({ id: u.id, username: u.username, isSuperuser: u.is_superuser === 1, roles: roles.filter((r) => r.user_id === u.id).map((r) => r.role).sort() }));
+  }
+
   async hasRole(userId: number, role: string): Promise<boolean> {
     return (await this.db.selectFrom("user_roles").select("role").where("user_id", "=", userId).where("role", "=", role).executeTakeFirst()) !== undefined;
   }

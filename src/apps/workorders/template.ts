@@ -9,7 +9,17 @@ export interface StepDefinition {
   needs?: string[];
   /** Seconds before the step is stopped (SIGTERM, then SIGKILL). Default 300. */
   timeoutSeconds?: number;
+  /**
+   * Fan out: the name of a parameter whose value is a count N (1–{@link MAX_FAN_OUT}). The
+   * step becomes N parallel steps `<name>-1` … `<name>-N`, each with `$ITEM` set to its index.
+   * A fanned-out step needing another fanned-out step over the same parameter needs its own
+   * index only (`restart-2` needs `upload-2`); a plain step needing a fanned-out one needs them all.
+   */
+  forEach?: string;
 }
+
+/** The widest fan-out a template may ask for. */
+export const MAX_FAN_OUT = 20;
 
 /** A parameter an order fills in, validated against `pattern` before anything runs. */
 export interface ParamDefinition {
@@ -73,6 +83,9 @@ export function validateTemplate(raw: unknown): PipelineTemplate {
     if (step.timeoutSeconds !== undefined && !(Number.isInteger(step.timeoutSeconds) && step.timeoutSeconds > 0 && step.timeoutSeconds <= 86400)) {
       throw new TemplateError(`step ${step.name}`, "timeoutSeconds must be 1–86400");
     }
+    if (step.forEach !== undefined && !(typeof step.forEach === "string" && step.forEach in params)) {
+      throw new TemplateError(`step ${step.name}`, "forEach must name a parameter of the template");
+    }
   }
   for (const step of t.steps) {
     for (const need of step.needs ?? []) {
@@ -128,5 +141,42 @@ export function validateParams(template: PipelineTemplate, values: Record<string
     if (value.length > 1000 || !new RegExp(p.pattern).test(value)) throw new TemplateError(`parameter ${name}`, `must match ${p.pattern}`);
     out[name] = value;
   }
+  expandTemplate(template, out); // a fan-out count out of range is refused here, before the order exists
   return out;
+}
+
+/**
+ * The steps an order runs: `template` with its fan-outs expanded for the order's `params`
+ * (validated before: a fan-out count must be a whole number 1–{@link MAX_FAN_OUT}). A template
+ * without `forEach` comes back as it is.
+ */
+export function expandTemplate(template: PipelineTemplate, params: Record<string, string>): PipelineTemplate {
+  if (!template.steps.some((s) => s.forEach)) return template;
+  const countOf = (param: string): number => {
+    const n = Number(params[param]);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_FAN_OUT) throw new TemplateError(`parameter ${param}`, `must be a whole number 1–${MAX_FAN_OUT} (it fans out steps)`);
+    return n;
+  };
+  const byName = new Map(template.steps.map((s) => [s.name, s]));
+  const names = (step: StepDefinition): string[] => (step.forEach ? Array.from({ length: countOf(step.forEach) }, (_, i) => `${step.name}-${i + 1}`) : [step.name]);
+  const steps: StepDefinition[] = [];
+  for (const step of template.steps) {
+    const count = step.forEach ? countOf(step.forEach) : 1;
+    for (let i = 1; i <= count; i++) {
+      const needs = (step.needs ?? []).flatMap((need) => {
+        const other = byName.get(need)!;
+        if (step.forEach && other.forEach === step.forEach) return [`${need}-${i}`];
+        return names(other);
+      });
+      const { forEach: _forEach, ...rest } = step;
+      steps.push({
+        ...rest,
+        name: step.forEach ? `${step.name}-${i}` : step.name,
+        // $ITEM is the index; argv stays constant (the shell reads it from the environment).
+        command: step.forEach ? ["env", `ITEM=${i}`, ...step.command] : step.command,
+        ...(needs.length > 0 ? { needs } : {}),
+      });
+    }
+  }
+  return { ...template, steps };
 }

@@ -28,6 +28,7 @@ async function show() {
       link("/notify/", "Notifications"),
       " · ",
       link("/graphql/", "GraphQL"),
+      ...(user.isSuperuser ? [" · ", link("/workorders/admin/", "Roles and templates")] : []),
       " · ",
       link("/accounts/logout/", "Log out"),
     );

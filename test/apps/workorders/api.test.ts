@@ -118,6 +118,17 @@ describe("work orders over the API", () => {
     expect((await api("/api/templates", "root", { name: "bad", params: {}, steps: [{ name: "a", command: ["true"], needs: ["b"] }] })).json.detail).toBe("step a: needs unknown step b");
   });
 
+  it("fans the demo out to SERVERS parallel branches (1–20), refusing other counts", async () => {
+    const filed = await api("/api/workorders", "dev", { title: "wide", template: "demo-deploy", params: { SERVERS: "7" } });
+    expect(filed.status).toBe(201);
+    const steps = filed.json.template.steps as { name: string; needs?: string[] }[];
+    expect(steps.filter((s) => s.name.startsWith("upload-")).map((s) => s.name)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `upload-${n}`));
+    expect(steps.find((s) => s.name === "restart-6")!.needs).toEqual(["upload-6"]);
+    expect(filed.json.steps).toHaveLength(3 + 7 * 2);
+    for (const bad of ["0", "21", "3; rm -rf /"]) expect((await api("/api/workorders", "dev", { title: "bad", template: "demo-deploy", params: { SERVERS: bad } })).status, bad).toBe(400);
+    await api(`/api/workorders/${filed.json.order.id}/cancel`, "dev", {});
+  });
+
   it("refuses parameters that do not match their pattern before anything runs", async () => {
     const res = await api("/api/workorders", "dev", { title: "evil", template: "demo-deploy", params: { COMMIT: "abc1234; rm -rf /" } });
     expect(res.status).toBe(400);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TransitionError, nextState, type Actor, type OrderAction, type OrderState } from "../../../src/apps/workorders/states.js";
-import { TemplateError, validateParams, validateTemplate } from "../../../src/apps/workorders/template.js";
+import { TemplateError, expandTemplate, validateParams, validateTemplate } from "../../../src/apps/workorders/template.js";
 
 const step = (name: string, needs: string[] = []) => ({ name, command: ["true"], needs });
 
@@ -83,5 +83,35 @@ describe("work order state machine", () => {
 
   it("lets a superuser approve someone else's order", () => {
     expect(go("pending_approval", "approve", { id: 9, isApprover: false, isSuperuser: true })).toBe("approved");
+  });
+});
+
+describe("fan-out steps (forEach)", () => {
+  const template = () =>
+    validateTemplate({
+      name: "fan",
+      params: { SERVERS: { pattern: "^([1-9]|1[0-9]|20)$", default: "3" } },
+      steps: [
+        { name: "build", command: ["true"] },
+        { name: "upload", forEach: "SERVERS", command: ["sh", "-c", "echo $ITEM"], needs: ["build"] },
+        { name: "restart", forEach: "SERVERS", command: ["true"], needs: ["upload"] },
+        { name: "announce", command: ["true"], needs: ["restart"] },
+      ],
+    });
+
+  it("expands a step per server, index-wise across fanned-out steps, all of them for a plain step", () => {
+    const expanded = expandTemplate(template(), { SERVERS: "4" });
+    expect(expanded.steps.map((s) => s.name)).toEqual(["build", "upload-1", "upload-2", "upload-3", "upload-4", "restart-1", "restart-2", "restart-3", "restart-4", "announce"]);
+    expect(expanded.steps.find((s) => s.name === "restart-3")!.needs).toEqual(["upload-3"]);
+    expect(expanded.steps.find((s) => s.name === "upload-2")!.needs).toEqual(["build"]);
+    expect(expanded.steps.find((s) => s.name === "announce")!.needs).toEqual(["restart-1", "restart-2", "restart-3", "restart-4"]);
+    expect(expanded.steps.find((s) => s.name === "upload-2")!.command).toEqual(["env", "ITEM=2", "sh", "-c", "echo $ITEM"]);
+    expect(expandTemplate(template(), { SERVERS: "20" }).steps.filter((s) => s.name.startsWith("upload-"))).toHaveLength(20);
+  });
+
+  it("refuses a count out of 1–20 and a forEach naming no parameter", () => {
+    expect(() => validateParams({ ...template(), params: { SERVERS: { pattern: "^[0-9]+$" } } }, { SERVERS: "21" })).toThrow(/whole number 1–20/);
+    expect(() => validateParams({ ...template(), params: { SERVERS: { pattern: "^[0-9]+$" } } }, { SERVERS: "0" })).toThrow(/whole number 1–20/);
+    expect(() => validateTemplate({ name: "x", params: {}, steps: [{ name: "a", forEach: "NOPE", command: ["true"] }] })).toThrow(/forEach must name a parameter/);
   });
 });
