@@ -19,6 +19,7 @@ const PUBLIC_HTTP = [
   "GET /notify/",
   "GET /workorders/",
   "GET /workorders/new/",
+  "GET /workorders/admin/",
   "GET /workorders/:id/",
   "GET /graphql/",
   // Sign-up, log-in, log-out (forms with CSRF tokens) and token issue.
