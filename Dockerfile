@@ -6,7 +6,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
+# The TypeScript build, then the browser bundles (GraphiQL) into dist/web/.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

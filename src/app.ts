@@ -9,7 +9,9 @@ import type { Logger as PinoLogger } from "pino";
 import { accountsApp } from "./apps/accounts/index.js";
 import { booksApp } from "./apps/books/index.js";
 import { chatApp } from "./apps/chat/index.js";
+import { MAX_ROOM_PARAM_LENGTH } from "./apps/chat/rooms.js";
 import { clockApp } from "./apps/clock/index.js";
+import { gpsApp } from "./apps/gps/index.js";
 import type { AppContext, AppModule, AppParts } from "./apps/module.js";
 import { tasksApp } from "./apps/tasks/index.js";
 import { workOrdersApp } from "./apps/workorders/index.js";
@@ -42,6 +44,7 @@ import { securityHeaders } from "./ops/helmet.js";
 import { metricsListener } from "./ops/metrics-endpoint.js";
 import { createLayer, primaryRedis } from "./runtime/layer.js";
 import { errorBodies } from "./http/error-handler.js";
+import { sendError } from "./http/errors.js";
 import { sameOrigin } from "./http/same-origin.js";
 import { openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
@@ -50,7 +53,7 @@ import { clientAssets } from "./web/assets.js";
 import { WEB_ROOT } from "./web/pages.js";
 
 /** The apps of the system, in start order. Adding an app is adding one line here. */
-export const MODULES: readonly AppModule[] = [accountsApp, chatApp, booksApp, workOrdersApp, clockApp, tasksApp];
+export const MODULES: readonly AppModule[] = [accountsApp, chatApp, booksApp, workOrdersApp, clockApp, tasksApp, gpsApp];
 
 /** Every migration: auth's own, then each module's (Kysely orders them by name). */
 export function allMigrations(modules: readonly AppModule[] = MODULES): Record<string, Migration> {
@@ -132,7 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
   const db = openDatabase(config.databaseUrl);
   if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>, allMigrations(modules));
   const layer = createLayer(config, logger);
-  const auth = createAuth(db, { secretKey: config.secretKey, tokenSeconds: config.jwtExpiresIn });
+  const auth = createAuth(db, { secretKey: config.secretKey, tokenSeconds: config.jwtExpiresIn, passwordMinLength: config.passwordMinLength });
 
   const context: AppContext = { config, db, layer, logger, auth };
   const started: { module: AppModule; parts: AppParts }[] = [];
@@ -167,6 +170,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
     trustProxy: config.trustedProxies.length > 0 ? (address: string) => isTrusted(proxies, address) : false,
     // Node's header deadline (every request, from its first byte) is WS_HANDSHAKE_TIMEOUT too.
     http: headerTimeouts(config.handshakeTimeoutMs),
+    // Path parameters up to a 100-character room name in any spelling (default 100 UTF-16
+    // units: too few for `𠮷` × 100 or a decomposed name); each route checks its own.
+    routerOptions: { maxParamLength: MAX_ROOM_PARAM_LENGTH },
+    // A path that is not valid percent-encoding (`/chat/%ZZ/`): 400 `SB_ERR_BAD_PATH`, as at
+    // the handshake, in the one error body (not Fastify's own); the only other error this
+    // sees, a failed async route constraint (none here), is a bad request too.
+    frameworkErrors: (error, _request, reply) => sendError(reply, error.code === "FST_ERR_BAD_URL" ? "SB_ERR_BAD_PATH" : "SB_ERR_INVALID_REQUEST"),
   });
   const routes: HttpRoute[] = [];
   fastify.addHook("onRoute", (route) => {

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_LIMITS, SwitchboardError, defineErrors, parseRateLimit, trustedProxies, type SocketLimits } from "./core/index.js";
+import { DEFAULT_PASSWORD_MIN_LENGTH, PASSWORD_MIN_LENGTH_CEILING, PASSWORD_MIN_LENGTH_FLOOR } from "./auth/passwords.js";
+import { parseExternalTokenConfig, type ExternalTokenConfig } from "./auth/external-token-config.js";
 
 /** The server's configuration, read from environment variables once at start. */
 export interface Config {
@@ -29,6 +31,8 @@ export interface Config {
   chatRequireLogin: boolean;
   /** Seconds a JWT lives (`JWT_EXPIRES_IN`, default 300). */
   jwtExpiresIn: number;
+  /** Shortest password a new account may have (`PASSWORD_MIN_LENGTH`, 8–128, default 8; NIST SP 800-63B). */
+  passwordMinLength: number;
   /** Show internal error details in API answers (`DEBUG=1`; never in production). */
   debug: boolean;
   /** Proxies whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed (`TRUSTED_PROXIES`, CIDRs). */
@@ -53,6 +57,8 @@ export interface Config {
   metricsPort: number | null;
   /** GraphQL `__schema` / `__type` queries (`GRAPHQL_INTROSPECTION`; default on, off when `NODE_ENV=production`). */
   graphqlIntrospection: boolean;
+  /** Tokens another service issues (`TOKEN_KEY` | `TOKEN_PUBLIC_KEY` | `TOKEN_JWKS_URL`, `TOKEN_*`); null: `/gps/connect` is off. */
+  externalToken: ExternalTokenConfig | null;
 }
 
 /** The configuration's refusal: the process does not start (exit 78, sysexits' EX_CONFIG). */
@@ -131,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   whole("WS_MAX_CONNECTIONS_PER_IP", 1, 1_000_000, (n) => (limits.maxConnectionsPerIp = n));
   whole("WS_PING_INTERVAL", 0, 3600, (n) => (limits.pingIntervalMs = n * 1000));
   whole("WS_MAX_GROUPS", 1, 100_000, (n) => (limits.maxGroupsPerConnection = n));
+  let passwordMinLength = DEFAULT_PASSWORD_MIN_LENGTH;
+  whole("PASSWORD_MIN_LENGTH", PASSWORD_MIN_LENGTH_FLOOR, PASSWORD_MIN_LENGTH_CEILING, (n) => (passwordMinLength = n));
   const proxies = (env.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   try {
     trustedProxies(proxies);
@@ -155,6 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port && metricsHost === host) problems.push(`METRICS_PORT must differ from PORT on the same host (both ${port})`);
   const introspection = env.GRAPHQL_INTROSPECTION?.trim() || (env.NODE_ENV?.trim() === "production" ? "0" : "1");
   if (introspection !== "0" && introspection !== "1") problems.push(`GRAPHQL_INTROSPECTION must be 0 or 1 (got ${JSON.stringify(introspection)})`);
+  const externalToken = parseExternalTokenConfig(
+    { key: env.TOKEN_KEY, publicKey: env.TOKEN_PUBLIC_KEY, jwksUrl: env.TOKEN_JWKS_URL, algorithms: env.TOKEN_ALGORITHMS, claims: env.TOKEN_CLAIMS, issuer: env.TOKEN_ISSUER, audience: env.TOKEN_AUDIENCE },
+    problems,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host,
@@ -170,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     beatSchedule,
     chatRequireLogin: requireLogin === "1",
     jwtExpiresIn,
+    passwordMinLength,
     debug: env.DEBUG === "1",
     limits,
     trustedProxies: proxies,
@@ -180,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsHost,
     metricsPort,
     graphqlIntrospection: introspection === "1",
+    externalToken,
   };
 }
 

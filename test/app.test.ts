@@ -36,6 +36,7 @@ const PUBLIC_HTTP = [
   // Static files and the browser client.
   "GET /static/*",
   "GET /static/vendor/elk.bundled.js",
+  "GET /static/graphiql/:file",
   "GET /client/:file",
   // Health, and metrics (public to the auth plugin: the handler asks METRICS_TOKEN, 404 without one).
   "GET /healthz",
@@ -49,7 +50,7 @@ const PUBLIC_HTTP = [
 /** Routes that are public only while CHAT_REQUIRE_LOGIN is off. */
 const CHAT_LOGIN_ROUTES = ["POST /api/rooms/:room/messages", "WS /ws/chat/:roomName/"];
 
-const PUBLIC_SOCKETS = ["WS /ws/chat/:roomName/", "WS /room/:group/", "WS /ws/clock/", "WS /graphql/"];
+const PUBLIC_SOCKETS = ["WS /ws/chat/:roomName/", "WS /room/:group/", "WS /ws/clock/", "WS /ws/beat/", "WS /graphql/"];
 
 const PUBLIC_FIELDS = [
   "Query.allBooks",
@@ -214,6 +215,19 @@ describe("the route sweep (CHAT_REQUIRE_LOGIN=1)", () => {
   afterAll(async () => server?.close());
   sweepHttp(() => server, PUBLIC_HTTP.filter((r) => !CHAT_LOGIN_ROUTES.includes(r)));
   sweepSockets(() => server, PUBLIC_SOCKETS.filter((r) => !CHAT_LOGIN_ROUTES.includes(r)));
+});
+
+// /gps/connect exists only with a token key; its users are another service's (`meta.identity: "route"`), so anonymous is 401 too.
+describe("the socket sweep (TOKEN_KEY set: /gps/connect on)", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ TOKEN_KEY: "sweep-token-key-0123456789abcdefgh" });
+  });
+  afterAll(async () => server?.close());
+  it("serves /gps/connect", () => {
+    expect(server.app.socketRouter.routes().map((r) => r.pattern)).toContain("/gps/connect");
+  });
+  sweepSockets(() => server, PUBLIC_SOCKETS);
 });
 
 function refusals(errors: unknown): unknown[] {

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { COMMON_PASSWORDS_CHECKED, isCommonPassword } from "./common-passwords.js";
 
 /** scrypt cost: N=2^15, r=8, p=1 — 32 MiB and ~50 ms per hash (OWASP's minimum is N=2^17 with r=8 for scrypt; raise N with hardware). */
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
@@ -27,11 +28,50 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** Why a password is too weak, or null when it is acceptable. */
-export function passwordProblem(password: string, username = ""): string | null {
-  if (password.length < 10) return "password must be at least 10 characters";
-  if (password.length > 1024) return "password must be at most 1024 characters";
-  if (username.length >= 4 && password.toLowerCase().includes(username.toLowerCase())) return "password must not contain the username";
-  if (/^\d+$/.test(password)) return "password must not be all digits";
+/** The shortest password accepted by default (`PASSWORD_MIN_LENGTH`): NIST SP 800-63B's minimum. */
+export const DEFAULT_PASSWORD_MIN_LENGTH = 8;
+/** The lowest `PASSWORD_MIN_LENGTH` may be set (NIST's floor). */
+export const PASSWORD_MIN_LENGTH_FLOOR = 8;
+/** The longest password accepted, in characters: NIST asks for at least 64; scrypt takes any length. */
+export const PASSWORD_MAX_LENGTH = 1024;
+/** The longest `PASSWORD_MIN_LENGTH` may be set. */
+export const PASSWORD_MIN_LENGTH_CEILING = 128;
+
+/** Words of this service a user is likely to pick (NIST: "the name of the service"). */
+const SERVICE_WORDS = ["switchboard"];
+
+/**
+ * Why a password is refused, or null when it is acceptable — the rules of NIST SP 800-63B
+ * (§3.1.1.2 of revision 4, §5.1.1.2 of revision 3): at least `minLength` characters (default
+ * 8) and at most {@link PASSWORD_MAX_LENGTH}, each Unicode code point counting as one (after
+ * NFKC, as the hash sees it); not one of the most common passwords (`common-passwords.ts`);
+ * not one character repeated or a straight run (`aaaaaaaa`, `12345678`, `hgfedcba`); not the
+ * service's name; and not containing the username (names of 4 characters or more; a shorter
+ * one only when the password is exactly it). No composition rules: no required digits,
+ * capitals or symbols, and spaces and any Unicode are accepted.
+ *
+ * @example
+ * passwordProblem("password") // "password is too common (one of the 10,000 most used passwords): choose another"
+ * passwordProblem("correct horse battery staple") // null
+ */
+export function passwordProblem(password: string, username = "", minLength = DEFAULT_PASSWORD_MIN_LENGTH): string | null {
+  const length = [...password.normalize("NFKC")].length;
+  if (length < minLength) return `password must be at least ${minLength} characters`;
+  if (length > PASSWORD_MAX_LENGTH) return `password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  const lower = password.toLowerCase();
+  if (isCommonPassword(password)) return `password is too common (one of the ${COMMON_PASSWORDS_CHECKED.toLocaleString("en-US")} most used passwords): choose another`;
+  if (isRepetitiveOrSequential(password)) return "password is too easy to guess (one character repeated, or a run like 12345678 or abcdefgh): choose another";
+  if (SERVICE_WORDS.includes(lower)) return "password must not be the name of the service";
+  const name = username.toLowerCase();
+  if (name && (lower === name || (name.length >= 4 && lower.includes(name)))) return "password must not contain the username";
   return null;
+}
+
+/** One character repeated, or code points each one up or one down from the last. */
+function isRepetitiveOrSequential(password: string): boolean {
+  const points = [...password.toLowerCase()].map((c) => c.codePointAt(0)!);
+  if (points.length < 2) return false;
+  const step = points[1]! - points[0]!;
+  if (step !== 0 && step !== 1 && step !== -1) return false;
+  return points.every((p, i) => i === 0 || p - points[i - 1]! === step);
 }

@@ -1,9 +1,18 @@
-import { SocketRouter, type ConsumerClass, type ParamsOf, type RouteOptions } from "../core/index.js";
+import { SocketRouter, type ConsumerClass, type Middleware, type ParamsOf, type RouteOptions } from "../core/index.js";
 import type { Access } from "./access.js";
 import { requireAccess } from "./socket-auth.js";
 
 /** Options of {@link SocketRoutes.route}: the core's, plus who may connect. */
-export type GuardedRouteOptions<P extends string> = Omit<RouteOptions<ParamsOf<P>>, "meta"> & { access: Access };
+export type GuardedRouteOptions<P extends string> = Omit<RouteOptions<ParamsOf<P>>, "meta"> & {
+  access: Access;
+  /**
+   * Who the user is on this route, when not a Switchboard user: middleware that replaces
+   * `scope.user` (and `scope.state.authReason`) before the access check, e.g.
+   * `externalTokenAuth(verifier)` for tokens another service issued. The route's table
+   * entry then says `meta.identity: "route"`.
+   */
+  authenticate?: Middleware;
+};
 
 /**
  * An app's socket routes, each declaring who may connect. `access` other than `public`
@@ -18,9 +27,11 @@ export class SocketRoutes {
   readonly router = new SocketRouter();
 
   route<P extends string>(pattern: P, consumer: ConsumerClass<ParamsOf<P>>, options: GuardedRouteOptions<P>): this {
-    const { access, middleware = [], ...rest } = options;
+    const { access, authenticate, middleware = [], ...rest } = options;
     const guard = access === "public" ? [] : [requireAccess(access)];
-    this.router.route(pattern, consumer, { ...rest, middleware: [...guard, ...middleware], meta: { access } });
+    const identify = authenticate ? [authenticate] : [];
+    const meta = authenticate ? { access, identity: "route" } : { access };
+    this.router.route(pattern, consumer, { ...rest, middleware: [...identify, ...guard, ...middleware], meta });
     return this;
   }
 }

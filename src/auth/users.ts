@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { hashPassword, passwordProblem, verifyPassword } from "./passwords.js";
+import { DEFAULT_PASSWORD_MIN_LENGTH, hashPassword, passwordProblem, verifyPassword } from "./passwords.js";
 import type { Database } from "../storage/schema.js";
 
 /** A user as the rest of the system sees it: never the password hash. */
@@ -32,9 +32,17 @@ let dummyHash: Promise<string> | null = null;
 
 /** Users in the database. */
 export class UserStore {
-  constructor(readonly db: Kysely<Database>) {}
+  /** The shortest password {@link create} accepts (`PASSWORD_MIN_LENGTH`, default 8); the sign-up form shows it. */
+  readonly passwordMinLength: number;
 
-  /** Creates a user, or explains why not (nothing is written then). */
+  constructor(
+    readonly db: Kysely<Database>,
+    options: { passwordMinLength?: number } = {},
+  ) {
+    this.passwordMinLength = options.passwordMinLength ?? DEFAULT_PASSWORD_MIN_LENGTH;
+  }
+
+  /** Creates a user, or explains why not (nothing is written then); the password rules are `passwordProblem`'s. */
   async create(input: NewUser): Promise<{ user: User } | { problem: string }> {
     const problem = this.#problem(input);
     if (problem) return { problem };
@@ -102,7 +110,7 @@ export class UserStore {
     if (input.groupName !== undefined && !GROUP_RULE.test(input.groupName)) return "group names are 1–80 of A–Z a–z 0–9 . _ -";
     if (input.nickname !== undefined && input.nickname.length > 150) return "nickname must be at most 150 characters";
     if (typeof input.password !== "string") return "password is required";
-    return passwordProblem(input.password, input.username);
+    return passwordProblem(input.password, input.username, this.passwordMinLength);
   }
 }
 

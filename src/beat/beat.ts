@@ -17,8 +17,14 @@ const MAX_WAIT = 60_000;
 
 /**
  * The scheduler (beatserver): sends each entry's message into the layer when it is due,
- * if this node is the leader. The message is `{type, name, ts, payload}` where `ts` is the
- * scheduled time of the tick. A failed send is logged and the schedule goes on.
+ * if this node is the leader. A named entry sends `{type, name, ts, payload}` (`ts` is the
+ * scheduled time of the tick); a beatserver entry sends itself without `schedule`, e.g.
+ * `{"type": "test.print", "message": {"testing": "one"}}` to its channel. A failed send is
+ * logged (once until that entry sends again) and the schedule goes on.
+ *
+ * @example
+ * const beat = new Beat({ entries: planSchedule(schedule), layer, election: new SoleLeader() });
+ * await beat.start();
  */
 export class Beat {
   readonly #entries: PlannedEntry[];
@@ -27,6 +33,8 @@ export class Beat {
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly #due = new Map<string, number>();
+  /** Entries whose last send failed: logged once, not at every tick. */
+  readonly #failing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   /** Ticks sent by this node, for logs and tests. */
@@ -72,14 +80,17 @@ export class Beat {
     this.#schedule();
   }
 
-  async #fire({ name, entry }: PlannedEntry, ts: number): Promise<void> {
-    const message = { type: entry.type, name, ts, payload: entry.payload ?? {} };
+  async #fire(entry: PlannedEntry, ts: number): Promise<void> {
+    const message = entry.message(ts);
     try {
-      if (entry.group !== undefined) await this.#layer.groupSend(entry.group, message);
-      else await this.#layer.send(entry.channel!, message);
+      if (entry.target.kind === "group") await this.#layer.groupSend(entry.target.name, message);
+      else await this.#layer.send(entry.target.name, message);
       this.fired++;
+      if (this.#failing.delete(entry.name)) this.#logger.info({ entry: entry.name }, "beat: sending again");
     } catch (error) {
-      this.#logger.warn({ err: error, entry: name }, "beat: send failed");
+      if (this.#failing.has(entry.name)) return;
+      this.#failing.add(entry.name);
+      this.#logger.warn({ err: error, entry: entry.name, [entry.target.kind]: entry.target.name }, "beat: send failed; retrying at each tick");
     }
   }
 }

@@ -9,7 +9,16 @@ import { loadSchedule, planSchedule, type Schedule } from "./schedule.js";
 export { Beat } from "./beat.js";
 export { SoleLeader, type LeaderElection } from "./leader.js";
 export { RedisLeaderElection } from "./leader-redis.js";
-export { ScheduleError, loadSchedule, parseDuration, planSchedule, type Schedule, type ScheduleEntry } from "./schedule.js";
+export {
+  ScheduleError,
+  loadSchedule,
+  planSchedule,
+  type BeatserverEntry,
+  type PlannedEntry,
+  type Schedule,
+  type ScheduleEntry,
+} from "./schedule.js";
+export { beatserverTiming, parseDuration, type Timing } from "./timing.js";
 
 /** The leader election the configuration asks for: a Redis lock across nodes, or this process alone. */
 export function leaderElection(config: Pick<Config, "redisUrls">, logger: Logger): LeaderElection {
@@ -18,11 +27,12 @@ export function leaderElection(config: Pick<Config, "redisUrls">, logger: Logger
 }
 
 /**
- * Loads and validates the schedule (`base`: the modules' entries, then `BEAT_SCHEDULE`) and
- * starts a beat on `layer`: it fires once per cluster (the leader's).
+ * Loads and validates the schedule (`base`: the modules' entries, then `BEAT_SCHEDULE`,
+ * whose entries replace base ones of the same name) and starts a beat on `layer`: it fires
+ * once per cluster (the leader's).
  */
 export async function startBeat(config: Config, layer: ChannelLayer, logger: Logger, base: Schedule = {}): Promise<Beat> {
-  const entries = planSchedule(await loadSchedule(config.beatSchedule ?? undefined, base));
+  const entries = planSchedule(base, await loadSchedule(config.beatSchedule ?? undefined));
   const beat = new Beat({ entries, layer, election: leaderElection(config, logger), logger });
   await beat.start();
   return beat;

@@ -12,24 +12,31 @@ export const beat: Command = {
   usage: `usage: switchboard beat [--list]
 
 Sends each scheduled message into the channel layer when it is due: the app modules'
-entries (the clock's server.time tick to group "clock" every second) plus the entries of the file named by
-BEAT_SCHEDULE (JSON, or a .js/.mjs module whose default export is the schedule):
+entries (the clock's server.time tick to group "clock" every second) plus the entries of the
+file named by BEAT_SCHEDULE (JSON, or a .js/.mjs module whose default export is the
+schedule). Two shapes, key by key:
 
-  { "report": { "group": "ops", "type": "report.due", "cron": "*/5 * * * *", "payload": {} },
-    "ping":   { "channel": "testing-print", "type": "print", "every": "10s", "payload": {"text": "hi"} } }
+  beatserver's: a channel → a list of entries; each sends itself without "schedule"
+  (seconds, a duration like "5s", or a cron string) to the channel; named "<channel>#0", …
+    { "testing-print": [{ "type": "test.print", "message": {"testing": "one"}, "schedule": 5 }] }
+
+  named entries: {channel | group, type, payload, every | cron}; each sends
+  {type, name, ts, payload}
+    { "report": { "group": "ops", "type": "report.due", "cron": "*/5 * * * *", "payload": {} } }
 
 With REDIS_URL set, nodes elect one leader through a Redis lock, so each tick fires once per
-cluster. --list prints every entry with its next fire time and exits.`,
+cluster. --list prints every entry with its target, timing, next fire time and the message
+that tick sends, and exits.`,
   options: { list: { type: "boolean" } },
   async run(values) {
     const config = loadConfig();
-    const entries = planSchedule(await loadSchedule(config.beatSchedule ?? undefined, moduleSchedules()));
+    const entries = planSchedule(moduleSchedules(), await loadSchedule(config.beatSchedule ?? undefined));
     if (values.list) {
       const now = Date.now();
       for (const e of entries) {
-        const target = e.entry.group !== undefined ? `group ${e.entry.group}` : `channel ${e.entry.channel}`;
-        const when = e.entry.every !== undefined ? `every ${e.entry.every}` : `cron ${e.entry.cron}`;
-        console.log(`${e.name}: ${e.entry.type} → ${target}, ${when}; next ${new Date(e.next(now)).toISOString()}`);
+        const next = e.next(now);
+        const when = Number.isFinite(next) ? new Date(next).toISOString() : "never";
+        console.log(`${e.name}: ${e.type} → ${e.target.kind} ${e.target.name}, ${e.when}; next ${when}; sends ${JSON.stringify(e.message(Number.isFinite(next) ? next : now))}`);
       }
       return 0;
     }

@@ -2,12 +2,14 @@ import type { Command } from "./command.js";
 import { beat } from "./beat.js";
 import { createsuperuser } from "./createsuperuser.js";
 import { dumpdata, flush, loaddata, showmigrations } from "./data.js";
+import { dbshell } from "./dbshell.js";
 import { layerCheck } from "./layer-check.js";
 import { migrate } from "./migrate.js";
 import { runworker } from "./runworker.js";
 import { roles } from "./roles.js";
 import { serve } from "./serve.js";
 import { shell } from "./shell.js";
+import { startapp } from "./startapp.js";
 import { users } from "./users.js";
 import { workorders } from "./workorders.js";
 
@@ -18,6 +20,7 @@ export const commands: Record<string, Command> = {
   showmigrations,
   flush,
   shell,
+  dbshell,
   dumpdata,
   loaddata,
   "layer-check": layerCheck,
@@ -27,4 +30,5 @@ export const commands: Record<string, Command> = {
   roles,
   workorders,
   runworker,
+  startapp,
 };

@@ -44,10 +44,11 @@ the shell history and the process list.`,
       console.error("createsuperuser: --username, --email and --password (or SWITCHBOARD_SUPERUSER_PASSWORD) are required without a terminal");
       return 2;
     }
-    const db = openDatabase(loadConfig().databaseUrl);
+    const config = loadConfig();
+    const db = openDatabase(config.databaseUrl);
     try {
       await migrateToLatest(db as Kysely<unknown>, allMigrations());
-      const created = await new UserStore(db).create({ username, email, password, groupName: values.group as string | undefined, isSuperuser: true });
+      const created = await new UserStore(db, { passwordMinLength: config.passwordMinLength }).create({ username, email, password, groupName: values.group as string | undefined, isSuperuser: true });
       if ("problem" in created) {
         console.error(`createsuperuser: ${created.problem}`);
         return 1;

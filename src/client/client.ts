@@ -37,7 +37,7 @@ export interface ClientEvents<In> {
   /** A frame from the server (not presence, history bookkeeping, or an error frame). */
   message: In;
   state: StateChange;
-  /** The members of the route's group, after every presence frame. */
+  /** The members of the route's group, after every presence frame (chat sends them to sockets offering `switchboard.v1`, as `chatClient` does). */
   presence: Member[];
   /** A resume after a reconnect finished. */
   resume: ResumeResult;

@@ -1,5 +1,6 @@
 import type { ChatLine, ChatSend, NotifyFrame, NotifySend, WorkOrderFrame } from "../protocol/index.js";
 import { SwitchboardClient, type ClientOptions } from "./client.js";
+import { APP_PROTOCOL } from "./socket.js";
 
 /**
  * The `ws:`/`wss:` URL of `path`: against `base` (`http://127.0.0.1:8000`, or a ws URL)
@@ -17,12 +18,18 @@ export function socketUrl(path: string, base?: string): string {
 /** Options of the route presets: everything but the URL, plus the server's address outside a browser. */
 export type RouteOptions = Omit<ClientOptions, "url"> & { base?: string };
 
-/** `/ws/chat/<room>/`, resuming after `after` (the id of the last line shown; default 0). */
+/**
+ * `/ws/chat/<room>/`, resuming after `after` (the id of the last line shown; default 0).
+ * Offers the subprotocol `switchboard.v1` (unless `protocols` says otherwise), which opts
+ * the socket into presence: `members` and the `presence` event. Without it the room sends
+ * only lines, as the Channels tutorial's page expects.
+ */
 export function chatClient(room: string, options: RouteOptions & { after?: number } = {}): SwitchboardClient<ChatLine, ChatSend> {
-  const { base, after = 0, ...rest } = options;
+  const { base, after = 0, protocols = [APP_PROTOCOL], ...rest } = options;
   return new SwitchboardClient<ChatLine, ChatSend>({
     resume: { after },
     ...rest,
+    protocols,
     url: socketUrl(`/ws/chat/${encodeURIComponent(room)}/`, base),
   });
 }

@@ -16,7 +16,11 @@ export interface SocketLike {
   close(code?: number, reason?: string): void;
 }
 
-/** The app subprotocol offered beside a token when the caller names none; routes accept it. */
+/**
+ * Switchboard's own subprotocol: offered beside a token when the caller names none (the
+ * built-in routes accept it), and by `chatClient` always, where it opts the socket into
+ * the chat's presence frames (a socket without it gets only chat lines).
+ */
 export const APP_PROTOCOL = "switchboard.v1";
 
 /** A WebSocket class: `new (url, protocols)`. */

@@ -1,9 +1,25 @@
 import { makeServer, type Server } from "graphql-ws";
 import type { GraphQLSchema, ValidationRule } from "graphql";
 import { CloseCode, WebsocketConsumer, catalogEntry, type ConsumerClass, type ScopeUser } from "../core/index.js";
+import { readCredentials } from "../auth/index.js";
 import type { GraphQLContext } from "./builder.js";
 import { checkOperation } from "./limits.js";
 import "./errors.js";
+
+/**
+ * The token a `connection_init` payload carries: `token`, or an `Authorization` of
+ * `Bearer`/`JWT` (GraphiQL sends its headers editor's object as the payload; header names
+ * in any case), read as `readCredentials` reads HTTP headers. Null: none.
+ */
+export function connectionToken(params: Record<string, unknown> | undefined | null): string | null {
+  if (!params || typeof params !== "object") return null;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const key = name.toLowerCase();
+    if ((key === "token" || key === "authorization") && typeof value === "string") headers[key] = value;
+  }
+  return readCredentials({ headers }).token;
+}
 
 /** The graphql-ws subprotocol. */
 export const GRAPHQL_WS = "graphql-transport-ws";
@@ -17,7 +33,8 @@ interface Extra {
  * `/graphql/` sockets speaking the graphql-ws protocol, served by the graphql-ws library on
  * a core consumer (so upgrades, Origin checks and socket auth are the same as every
  * route). The user comes from the socket auth middleware, or from `connection_init`
- * `{"token": "<jwt>"}` through `identifyToken` (the same identifier as every other route);
+ * `{"token": "<jwt>"}` or `{"Authorization": "JWT <jwt>"}` (`Bearer` too: what GraphiQL's
+ * headers editor sends) through `identifyToken` (the same identifier as every other route);
  * a bad token there closes with 4403. Each `subscribe` passes `checkOperation` first.
  */
 export function graphqlWsConsumer(
@@ -37,8 +54,8 @@ export function graphqlWsConsumer(
     },
     context: (ctx): GraphQLContext => ({ user: ctx.extra.user, address: ctx.extra.address }),
     onConnect: async (ctx) => {
-      const token = ctx.connectionParams?.token;
-      if (typeof token !== "string") return true;
+      const token = connectionToken(ctx.connectionParams);
+      if (token === null) return true;
       const user = await identifyToken(token);
       if (!user) return false;
       ctx.extra.user = user;

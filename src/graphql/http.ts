@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from "graphql";
 import mercurius from "mercurius";
-import { readPage } from "../web/pages.js";
 import { statusOf } from "../http/errors.js";
 import type { GraphQLContext } from "./builder.js";
+import { graphqlExplorer } from "./explorer.js";
 import { checkOperation, limitError, MAX_BATCH } from "./limits.js";
 import "./errors.js";
 
@@ -16,14 +16,13 @@ interface Options {
 }
 
 /**
- * `/graphql/`: GET serves the explorer page, POST (JSON only, so a cross-site form cannot
+ * `/graphql/`: GET serves the explorer (GraphiQL: `explorer.ts`), POST (JSON only, so a cross-site form cannot
  * ride the session cookie) executes through Mercurius once `checkOperation` (limits.ts: size,
  * depth, cost, the validation rules; the same gate as graphql-ws) passes it. Errors carry
  * `extensions.code`; unexpected ones are masked unless DEBUG=1. The user is the request's
  * (`request.user`, from the auth plugin of this context); each field checks its own access.
  */
 export function graphqlHttp({ schema, debug, validationRules = [] }: Options) {
-  const explorer = readPage("graphql.html");
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(mercurius, {
       schema,
@@ -35,7 +34,7 @@ export function graphqlHttp({ schema, debug, validationRules = [] }: Options) {
         response: { data: execution.data ?? null, errors: (execution.errors ?? []).map((e) => format(e as GraphQLError, debug)) },
       }),
     });
-    app.get("/graphql/", { config: { access: "public" } }, async (_request, reply) => reply.type("text/html; charset=utf-8").send(explorer));
+    await app.register(graphqlExplorer());
     app.post<{ Body: { query?: unknown; variables?: unknown; operationName?: unknown } }>("/graphql/", { bodyLimit: 64 * 1024, config: { access: "public" } }, async (request, reply) => {
       if (!request.headers["content-type"]?.startsWith("application/json")) {
         return reply.code(statusOf("SB_ERR_GRAPHQL_MEDIA_TYPE")).send({ errors: [{ message: "send the query as application/json", extensions: { code: "UNSUPPORTED_MEDIA_TYPE" } }] });

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { commands } from "../../src/cli/commands.js";
+import { commandList } from "../../src/cli/run.js";
 import { findProgram } from "../helpers/programs.js";
 import { startRedis } from "../helpers/redis.js";
 
@@ -110,6 +112,49 @@ describe("switchboard CLI", { timeout: 60_000 }, () => {
     const help = await cli(["serve", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("usage: switchboard serve");
+  });
+
+  it("--help lists every command in two aligned columns, summaries wrapped", async () => {
+    const r = await cli(["--help"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    const block = lines.slice(lines.indexOf("commands:") + 1, lines.indexOf("", lines.indexOf("commands:")));
+    const names = block.filter((l) => /^  \S/.test(l)).map((l) => l.trim().split(/\s/)[0]);
+    expect(names).toEqual(Object.keys(commands));
+    const column = 2 + Math.max(...names.map((n) => n!.length)) + 2;
+    for (const line of block) {
+      expect(line.length, line).toBeLessThanOrEqual(80);
+      // A command line: its name, at least two spaces, its summary starting in the one column.
+      // A continuation line: only the summary, in that column.
+      const command = /^  (\S+)( +)(\S.*)$/.exec(line);
+      if (command) {
+        expect(command[2]!.length, line).toBeGreaterThanOrEqual(2);
+        expect(line.length - command[3]!.length, line).toBe(column);
+      } else {
+        expect(line).toMatch(new RegExp(`^ {${column}}\\S`));
+      }
+    }
+    expect(block.some((l) => /^  showmigrations {2,}list migrations/.test(l))).toBe(true);
+    expect(block.some((l) => /^  createsuperuser {2,}create a superuser/.test(l))).toBe(true);
+  });
+
+  it("commandList pads to the longest name plus two and wraps long summaries under the summary column", () => {
+    const lines = commandList([["x", "short"], ["a-very-long-command-name", "word ".repeat(30).trim()]], 60);
+    expect(lines[0]).toBe(`  x${" ".repeat(25)}short`);
+    expect(lines[1]!.startsWith("  a-very-long-command-name  word word")).toBe(true);
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines.slice(2)) expect(line).toMatch(/^ {28}word/);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+    expect(lines.join(" ").split(/\s+/).filter((w) => w === "word")).toHaveLength(30);
+  });
+
+  it("startapp without a name, or with a bad one, prints why and exits 2", async () => {
+    const none = await cli(["startapp"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("usage: switchboard startapp <name>");
+    const bad = await cli(["startapp", "My-App", "--dir", join(import.meta.dirname, "../..")]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("app names are lowercase identifiers");
   });
 
   it("serve refuses a bad configuration with a clear message", async () => {

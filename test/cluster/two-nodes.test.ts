@@ -11,7 +11,8 @@ const redisBin = findProgram("two-node cluster", "redis-server", "redis-server")
 
 /** Connects a chat socket and swallows its presence preamble. */
 async function chat(node: NodeProcess, room: string): Promise<WebsocketCommunicator> {
-  const c = new WebsocketCommunicator(node.wsUrl, `/ws/chat/${room}/`);
+  // `switchboard.v1` asks for presence frames (sockets without it get only lines).
+  const c = new WebsocketCommunicator(node.wsUrl, `/ws/chat/${room}/`, { subprotocols: ["switchboard.v1"] });
   const r = await c.connect();
   if (!r.connected) throw new Error(`refused: ${r.status}`);
   // The member list arrives once the node has recorded this socket's presence.

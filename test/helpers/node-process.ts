@@ -1,8 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { freePort } from "./redis.js";
 
 const root = join(import.meta.dirname, "../..");
+
+/**
+ * A preload that forces a full garbage collection every second: start a node with
+ * `{ nodeArgs: ["--expose-gc", "--import", FORCE_GC] }` to catch what is held only weakly.
+ */
+export const FORCE_GC = pathToFileURL(join(import.meta.dirname, "force-gc.mjs")).href;
 
 /** A `switchboard serve` process on a loopback port. */
 export interface NodeProcess {
@@ -22,12 +29,22 @@ process.once("exit", () => {
   for (const child of started) child.kill("SIGKILL");
 });
 
+/** Options of {@link startNode}. */
+export interface StartNodeOptions {
+  /**
+   * Extra flags for `node` itself, placed before the entry point (after the flags
+   * `npm start` uses), e.g. `["--expose-gc", "--import", FORCE_GC]`.
+   */
+  nodeArgs?: string[];
+}
+
 /** Starts `switchboard serve` from the TypeScript sources with `env`, and waits until /healthz answers. */
-export async function startNode(env: Record<string, string>): Promise<NodeProcess> {
+export async function startNode(env: Record<string, string>, options: StartNodeOptions = {}): Promise<NodeProcess> {
   const port = await freePort();
   // One process (not the tsx wrapper), so SIGKILL really kills the node; the V8 flag is the
   // one `npm start` and bin/switchboard.js run with (a bounded young generation).
-  const child = spawn(process.execPath, ["--max-semi-space-size=8", "--import", "tsx", join(root, "src/cli/main.ts"), "serve"], {
+  const args = ["--max-semi-space-size=8", ...(options.nodeArgs ?? []), "--import", "tsx", join(root, "src/cli/main.ts"), "serve"];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -3,7 +3,7 @@ import cookie from "@fastify/cookie";
 import csrfProtection from "@fastify/csrf-protection";
 import formbody from "@fastify/formbody";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { SESSION_COOKIE, SESSION_TTL_MS, type Auth } from "../../auth/index.js";
+import { PASSWORD_MAX_LENGTH, SESSION_COOKIE, SESSION_TTL_MS, type Auth } from "../../auth/index.js";
 import { sendError, statusOf } from "../../http/errors.js";
 import { jsonOnly } from "../../http/json-only.js";
 import { readPage } from "../../web/pages.js";
@@ -72,12 +72,12 @@ function accountPages({ users, sessions, throttle }: Auth, secretKey: string) {
     const csrf = (request: FastifyRequest, reply: FastifyReply): string => reply.generateCsrf({ userInfo: sessionOf(request) });
     const guarded = { ...PUBLIC, preHandler: app.csrfProtection };
 
-    app.get("/accounts/signup/", PUBLIC, async (request, reply) => form(reply, "Sign up", "/accounts/signup/", csrf(request, reply), signupFields()));
+    app.get("/accounts/signup/", PUBLIC, async (request, reply) => form(reply, "Sign up", "/accounts/signup/", csrf(request, reply), signupFields(users.passwordMinLength)));
     app.post<{ Body: Record<string, string> }>("/accounts/signup/", guarded, async (request, reply) => {
       const b = request.body ?? {};
       // No group field: new users join the default group; only superusers move them.
       const created = await users.create({ username: b.username ?? "", email: b.email ?? "", password: b.password ?? "", nickname: b.nickname || undefined });
-      if ("problem" in created) return form(reply.code(statusOf("SB_ERR_INVALID_FORM")), "Sign up", "/accounts/signup/", csrf(request, reply), signupFields(b), created.problem);
+      if ("problem" in created) return form(reply.code(statusOf("SB_ERR_INVALID_FORM")), "Sign up", "/accounts/signup/", csrf(request, reply), signupFields(users.passwordMinLength, b), created.problem);
       await startSession(reply, request, created.user.id);
       return reply.redirect("/chat/", 303);
     });
@@ -131,12 +131,13 @@ function field(name: string, label: string, type: string, value = "", extra = ""
   return `    <p><label>${escapeHtml(label)}<br><input name="${name}" type="${type}" value="${escapeHtml(value)}" ${extra}></label></p>`;
 }
 
-function signupFields(b: Record<string, string> = {}): string {
+/** The sign-up fields; the password hint is NIST's rule as configured (`PASSWORD_MIN_LENGTH`). */
+function signupFields(minLength: number, b: Record<string, string> = {}): string {
   return [
     field("username", "Username", "text", b.username, 'required maxlength="150" autocomplete="username"'),
     field("email", "Email", "email", b.email, 'required autocomplete="email"'),
     field("nickname", "Nickname (optional)", "text", b.nickname, 'maxlength="150"'),
-    field("password", "Password (10 characters or more)", "password", "", 'required minlength="10" autocomplete="new-password"'),
+    field("password", `Password (${minLength} characters or more; not a common one)`, "password", "", `required minlength="${minLength}" maxlength="${PASSWORD_MAX_LENGTH}" autocomplete="new-password"`),
   ].join("\n");
 }
 

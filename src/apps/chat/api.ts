@@ -6,7 +6,7 @@ import { jsonOnly } from "../../http/json-only.js";
 import { waitForLines } from "./long-poll.js";
 import type { Presence } from "./presence.js";
 import { publishLine } from "./publish.js";
-import { isRoomName } from "./rooms.js";
+import { roomName } from "./rooms.js";
 import type { MessageStore } from "./store.js";
 
 /** Longest long-poll wait, in seconds. */
@@ -29,20 +29,24 @@ interface MessagesQuery {
  * - `POST /api/rooms/:room/messages` with `{"message": "..."}` — stored and broadcast to
  *   socket clients too; answers 201 with the line;
  * - `GET /api/rooms/:room/presence` — `{"members": [{"id", "user"}...]}` across the cluster.
+ *
+ * `:room` is a room name ({@link roomName}: Unicode letters and digits, `_ . -`, 1–100,
+ * percent-encoded in the URL as UTF-8), taken in its NFC form; anything else is 404
+ * `SB_ERR_NO_SUCH_ROOM`.
  */
 export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Presence, postAccess: Access = "public") {
   return async (app: FastifyInstance): Promise<void> => {
     // JSON only: a cross-site form cannot post a line signed as its victim.
     app.addHook("onRequest", jsonOnly);
     app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", { config: { access: "public" } }, async (request, reply) => {
-      const { room } = request.params;
-      if (!isRoomName(room)) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
+      const room = roomName(request.params.room);
+      if (room === null) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
       return { members: await presence.members(room) };
     });
 
     app.get<{ Params: RoomParams; Querystring: MessagesQuery }>("/api/rooms/:room/messages", { config: { access: "public" } }, async (request, reply) => {
-      const { room } = request.params;
-      if (!isRoomName(room)) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
+      const room = roomName(request.params.room);
+      if (room === null) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
       const q = request.query;
       const limit = intParam(q.limit, q.after === undefined ? 50 : 100, 1, 500);
       const after = intParam(q.after, -1, 0, Number.MAX_SAFE_INTEGER);
@@ -61,8 +65,8 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
       "/api/rooms/:room/messages",
       { bodyLimit: 16 * 1024, config: { access: postAccess } },
       async (request, reply) => {
-        const { room } = request.params;
-        if (!isRoomName(room)) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
+        const room = roomName(request.params.room);
+        if (room === null) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
         const body = request.body as { message?: unknown } | null;
         try {
           const line = await publishLine(store, layer, room, request.user?.username ?? "anonymous", body?.message);

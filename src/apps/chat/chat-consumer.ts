@@ -1,7 +1,7 @@
 import { JsonWebsocketConsumer, SwitchboardError, errorFrame, type ConsumerClass, type LayerMessage } from "../../core/index.js";
 import { publishLine, type ChatMessageEvent } from "./publish.js";
 import { appSubprotocols } from "../../auth/index.js";
-import type { Presence } from "./presence.js";
+import { FULL_PROTOCOL, presenceGroup, type Presence } from "./presence.js";
 import { roomGroup } from "./rooms.js";
 import type { ChatLine, MessageStore } from "./store.js";
 
@@ -18,8 +18,12 @@ type RoomKwargs = { roomName: string };
  *   `{"message": "hi", "id": 7, "user": "anonymous", "room": "lobby", "ts": 1700000000000}`.
  * - client → `{"type": "history", "after": 7}`: the lines after id 7 (as above, up to 500),
  *   then `{"type": "history.end", "after": 7, "lastId": 9, "complete": true}`.
- * - on connect the server sends `{"type": "presence", "members": [{"id", "user"}...]}`, then
- *   `{"type": "presence.join", "member": {...}}` / `{"type": "presence.leave", "member": {"id"}}`.
+ * - presence is opt-in, so a client that prints `data.message` for every frame (the Channels
+ *   tutorial's page) sees only lines: with the subprotocol `switchboard.v1` (or after
+ *   `{"type": "subscribe", "presence": true}`, answered by the list) the socket gets
+ *   `{"type": "presence", "members": [{"id", "user"}...]}`, then `{"type": "presence.join",
+ *   "member": {...}}` / `{"type": "presence.leave", "member": {"id"}}`; `"presence": false` stops them.
+ *   Every socket is a member either way.
  * - bad input → error frame `{"error": "invalid_message" | "invalid_request" | "unknown_type" | "invalid_json", ...}`;
  *   the socket stays open.
  */
@@ -29,11 +33,17 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
       return [roomGroup(this.scope.kwargs.roomName)];
     }
 
+    /** Whether this socket asked for presence frames. */
+    #presence = false;
+
     override async connect(): Promise<void> {
-      await this.accept(appSubprotocols(this.scope)[0]);
-      const member = { id: this.scope.connectionId, user: this.scope.user?.username ?? "anonymous" };
-      const members = await presence.join(this.scope.kwargs.roomName, member);
-      this.sendJson({ type: "presence", members });
+      // The full protocol when offered; else the first app subprotocol (beside a token), as before.
+      const offered = appSubprotocols(this.scope);
+      const chosen = offered.includes(FULL_PROTOCOL) ? FULL_PROTOCOL : offered[0];
+      await this.accept(chosen);
+      if (chosen === FULL_PROTOCOL) await this.#presenceOn();
+      await presence.join(this.scope.kwargs.roomName, this.#member);
+      if (this.#presence) await this.#sendMembers();
     }
 
     override async disconnect(): Promise<void> {
@@ -48,6 +58,7 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
       const frame = content as Record<string, unknown>;
       if (frame.type === undefined) return this.#say(frame.message);
       if (frame.type === "history") return this.#history(frame.after);
+      if (frame.type === "subscribe") return this.#subscribe(frame.presence);
       this.sendJson(errorFrame("SB_ERR_UNKNOWN_TYPE", String(frame.type).slice(0, 100)));
     }
 
@@ -56,13 +67,46 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
       this.sendJson((event as unknown as ChatMessageEvent).line);
     }
 
-    /** Layer events: presence changes, forwarded as they are (`type` stays `presence.join`/`presence.leave`). */
+    /**
+     * Layer events of the presence group (joined only on opt-in), forwarded as they are
+     * (`type` stays `presence.join`/`presence.leave`); one already queued when the socket
+     * opted out is dropped.
+     */
     async presenceJoin(event: LayerMessage): Promise<void> {
-      this.sendJson(event);
+      if (this.#presence) this.sendJson(event);
     }
 
     async presenceLeave(event: LayerMessage): Promise<void> {
-      this.sendJson(event);
+      if (this.#presence) this.sendJson(event);
+    }
+
+    get #member(): { id: string; user: string } {
+      return { id: this.scope.connectionId, user: this.scope.user?.username ?? "anonymous" };
+    }
+
+    async #presenceOn(): Promise<void> {
+      if (this.#presence) return;
+      await this.groupJoin(presenceGroup(this.scope.kwargs.roomName));
+      this.#presence = true;
+    }
+
+    async #sendMembers(): Promise<void> {
+      this.sendJson({ type: "presence", members: await presence.snapshot(this.scope.kwargs.roomName, this.#member) });
+    }
+
+    /** `{"type": "subscribe", "presence": true | false}`: on → the member list now, then changes; off → none. */
+    async #subscribe(on: unknown): Promise<void> {
+      if (typeof on !== "boolean") {
+        this.sendJson(errorFrame("SB_ERR_INVALID_REQUEST", "subscribe needs a boolean `presence`"));
+        return;
+      }
+      if (on) {
+        await this.#presenceOn();
+        await this.#sendMembers();
+      } else if (this.#presence) {
+        this.#presence = false;
+        await this.groupLeave(presenceGroup(this.scope.kwargs.roomName));
+      }
     }
 
     async #say(message: unknown): Promise<void> {

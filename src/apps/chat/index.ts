@@ -11,7 +11,7 @@ import { chatPages } from "./pages.js";
 import { Presence } from "./presence.js";
 import { MemoryPresenceStore } from "./presence-store.js";
 import { RedisPresenceStore } from "./presence-redis.js";
-import { ROOM_NAME, TEXT_GROUP_NAME } from "./rooms.js";
+import { roomKwarg } from "./rooms.js";
 import { MessageStore } from "./store.js";
 import { TextRoomConsumer } from "./text-room-consumer.js";
 
@@ -31,8 +31,9 @@ export const chatApp: AppModule = {
     const presence = new Presence(redis ? new RedisPresenceStore(redis) : new MemoryPresenceStore(), layer, { logger });
     const roomAccess = config.chatRequireLogin ? "user" : "public";
     const sockets = new SocketRoutes()
-      .route("/ws/chat/:roomName/", chatConsumer(store, presence), { params: { roomName: ROOM_NAME }, access: roomAccess })
-      .route("/room/:group/", TextRoomConsumer, { params: { group: TEXT_GROUP_NAME }, access: "public" });
+      // Names are checked (404) and put in NFC by middleware: the router's kwarg patterns are not Unicode-aware.
+      .route("/ws/chat/:roomName/", chatConsumer(store, presence), { middleware: [roomKwarg("roomName")], access: roomAccess })
+      .route("/room/:group/", TextRoomConsumer, { middleware: [roomKwarg("group")], access: "public" });
     return {
       sockets,
       http: async (app: FastifyInstance) => {

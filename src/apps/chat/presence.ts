@@ -1,7 +1,36 @@
+import { createHash } from "node:crypto";
 import type { ChannelLayer, Logger } from "../../core/index.js";
-import { silentLogger } from "../../core/index.js";
+import { assertGroupName, silentLogger } from "../../core/index.js";
 import { roomGroup } from "./rooms.js";
 import type { PresenceMember, PresenceStore } from "./presence-store.js";
+
+/**
+ * The subprotocol that opts a `/ws/chat/<room>/` socket into the full protocol: the
+ * presence frames (and any later bookkeeping frames). A socket without it gets only chat
+ * lines, error frames for its own input and answers to its own requests, so the Channels
+ * tutorial page (which prints `data.message` for every frame) shows exactly the lines.
+ * `switchboard/client`'s `chatClient` offers it (its `APP_PROTOCOL`; test/apps/chat/presence.test.ts
+ * keeps the two equal).
+ */
+export const FULL_PROTOCOL = "switchboard.v1";
+
+/**
+ * The layer group of a room's presence events: only sockets that opted in join it, so a
+ * join or leave costs nothing for the others (not even a dispatch). Derived from the
+ * room's own group, so it is injective whenever {@link roomGroup} is: `presence.<group>`
+ * while that fits the layer's name rule, else `presence-sha256.<hex of the group>` (the
+ * two forms differ in their 9th character, so they never meet).
+ */
+export function presenceGroup(room: string): string {
+  const group = roomGroup(room);
+  const readable = `presence.${group}`;
+  try {
+    assertGroupName(readable);
+    return readable;
+  } catch {
+    return `presence-sha256.${createHash("sha256").update(group).digest("hex")}`;
+  }
+}
 
 /** Options of {@link Presence}. */
 export interface PresenceOptions {
@@ -11,8 +40,9 @@ export interface PresenceOptions {
 }
 
 /**
- * Room presence: records joins and leaves in a {@link PresenceStore} and announces them to
- * the room's sockets as `presence.join` / `presence.leave` layer events. Runs the heartbeat
+ * Room presence: records joins and leaves in a {@link PresenceStore} and announces them as
+ * `presence.join` / `presence.leave` layer events to the room's {@link presenceGroup}, which
+ * holds only the sockets that asked for presence. Runs the heartbeat
  * and the sweep that expires members of nodes that died without saying goodbye.
  * Store failures (Redis away) are logged once and never fail a socket.
  */
@@ -32,15 +62,20 @@ export class Presence {
     this.#timer.unref();
   }
 
-  /** Records `member` in `room`, announces it, and returns the room's members (itself included). */
-  async join(room: string, member: PresenceMember): Promise<PresenceMember[]> {
+  /** Records `member` in `room` and announces it to the room's presence group. */
+  async join(room: string, member: PresenceMember): Promise<void> {
     this.#local.set(member.id, room);
-    const members = await this.#guard(async () => {
-      await this.#store.join(room, member);
-      return this.#store.members(room);
-    });
-    await this.#layer.groupSend(roomGroup(room), { type: "presence.join", member });
-    return members ?? [member];
+    await this.#guard(() => this.#store.join(room, member));
+    await this.#layer.groupSend(presenceGroup(room), { type: "presence.join", member });
+  }
+
+  /**
+   * The room's members for a socket that asked for them; `self` stands alone when the
+   * store does not answer (presence is then local until it returns).
+   */
+  async snapshot(room: string, self: PresenceMember): Promise<PresenceMember[]> {
+    const members = await this.#guard(() => this.#store.members(room));
+    return members ?? [self];
   }
 
   /** Removes a member and announces it, once. */
@@ -48,7 +83,7 @@ export class Presence {
     this.#local.delete(id);
     await this.#guard(async () => {
       if (await this.#store.leave(room, id)) {
-        await this.#layer.groupSend(roomGroup(room), { type: "presence.leave", member: { id } });
+        await this.#layer.groupSend(presenceGroup(room), { type: "presence.leave", member: { id } });
       }
     });
   }
@@ -67,7 +102,7 @@ export class Presence {
     await this.#guard(async () => {
       await this.#store.touch([...this.#local].map(([id, room]) => [room, id] as [string, string]));
       for (const { room, member } of await this.#store.sweep()) {
-        await this.#layer.groupSend(roomGroup(room), { type: "presence.leave", member: { id: member.id } });
+        await this.#layer.groupSend(presenceGroup(room), { type: "presence.leave", member: { id: member.id } });
       }
     });
   }

@@ -1,15 +1,12 @@
 import { CloseCode, WebsocketConsumer, type LayerMessage } from "../../core/index.js";
-
-/** The layer group of a plain-text room. */
-export function textGroup(group: string): string {
-  return `text_${group}`;
-}
+import { textGroup } from "./rooms.js";
 
 /**
  * `/room/<group>/`: plain-text group chat for the simplest clients. Greets with a text
  * frame, then every text frame a socket sends goes, as text, to every socket of the group
  * (sender included). Binary frames close the socket with 1003 (unsupported data). Nothing
- * is stored.
+ * is stored. Group names are room names (`roomName` in rooms.ts), canonical by the time the
+ * consumer runs (the route's `roomKwarg` middleware).
  */
 export class TextRoomConsumer extends WebsocketConsumer<{ group: string }> {
   override get groups(): string[] {

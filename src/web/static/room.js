@@ -1,7 +1,8 @@
 // Room page: shows the last 50 lines, then live ones over /ws/chat/<room>/ through the
 // switchboard client, which reconnects with jittered backoff, resumes after the last line
 // shown (no line lost or shown twice across a server restart), and queues what is typed
-// while the socket is down. Text is always inserted as text.
+// while the socket is down, and lists who is here (chatClient offers the subprotocol
+// switchboard.v1, which asks the room for presence frames). Text is always inserted as text.
 import { chatClient } from "/client/index.js";
 
 const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");

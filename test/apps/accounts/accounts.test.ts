@@ -73,7 +73,10 @@ describe("accounts pages", () => {
     expect(dup.status).toBe(400);
     expect(await dup.text()).toContain("username dup is taken");
     const weak = await again.post("/accounts/signup/", { csrf: await again.csrf("/accounts/signup/"), username: "weakling", email: "w@example.com", password: "short" });
-    expect(await weak.text()).toContain("at least 10 characters");
+    expect(await weak.text()).toContain("password must be at least 8 characters");
+    const common = await again.post("/accounts/signup/", { csrf: await again.csrf("/accounts/signup/"), username: "weakling", email: "w@example.com", password: "password" });
+    expect(common.status).toBe(400);
+    expect(await common.text()).toContain("password is too common (one of the 10,000 most used passwords): choose another");
     expect(await server.app.db.selectFrom("users").select("id").where("username", "=", "weakling").execute()).toEqual([]);
   });
 
@@ -90,7 +93,8 @@ describe("chat with accounts", () => {
     const b = new Browser();
     await b.post("/accounts/signup/", { csrf: await b.csrf("/accounts/signup/"), username: "linus", email: "l@example.com", password: "long-enough-pw" });
     const cookie = [...b.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-    const c = new WebsocketCommunicator(server.wsUrl, "/ws/chat/named/", { headers: { cookie } });
+    // `switchboard.v1` asks for presence: the member list comes first, then the own join.
+    const c = new WebsocketCommunicator(server.wsUrl, "/ws/chat/named/", { headers: { cookie }, subprotocols: ["switchboard.v1"] });
     await c.connect();
     const list = await c.receiveJson<{ members: Array<{ user: string }> }>();
     expect(list.members.map((m) => m.user)).toEqual(["linus"]);

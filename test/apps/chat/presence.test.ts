@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebsocketCommunicator } from "../../../src/core/index.js";
+import { APP_PROTOCOL } from "../../../src/client/socket.js";
+import { FULL_PROTOCOL, Presence, presenceGroup } from "../../../src/apps/chat/presence.js";
+import { MemoryPresenceStore } from "../../../src/apps/chat/presence-store.js";
+import { roomGroup } from "../../../src/apps/chat/rooms.js";
+import { GROUP_NAME_RULE, InMemoryChannelLayer, WebsocketCommunicator, assertGroupName } from "../../../src/core/index.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
 
 let server: TestServer;
@@ -19,10 +23,15 @@ async function members(room: string): Promise<Member[]> {
   return ((await (await fetch(`${server.url}/api/rooms/${room}/presence`)).json()) as { members: Member[] }).members;
 }
 
+/** A chat socket that asks for presence with the subprotocol `switchboard.v1`. */
+function withPresence(room: string, subprotocols: string[] = [FULL_PROTOCOL]): WebsocketCommunicator {
+  return new WebsocketCommunicator(server.wsUrl, `/ws/chat/${room}/`, { subprotocols });
+}
+
 describe("presence (one node)", () => {
-  it("sends the member list on connect, then join and leave events", async () => {
-    const a = new WebsocketCommunicator(server.wsUrl, "/ws/chat/pres/");
-    await a.connect();
+  it("sends the member list on connect, then join and leave events, to a socket offering switchboard.v1", async () => {
+    const a = withPresence("pres");
+    expect(await a.connect()).toEqual({ connected: true, subprotocol: "switchboard.v1" });
     const first = await a.receiveJson<{ type: string; members: Member[] }>();
     expect(first.type).toBe("presence");
     expect(first.members).toHaveLength(1);
@@ -30,8 +39,9 @@ describe("presence (one node)", () => {
     expect(self.user).toBe("anonymous");
     expect(await a.receiveJson()).toEqual({ type: "presence.join", member: self });
 
-    const b = new WebsocketCommunicator(server.wsUrl, "/ws/chat/pres/");
-    await b.connect();
+    // Offered among others, the full protocol is the one chosen.
+    const b = withPresence("pres", ["chat", FULL_PROTOCOL]);
+    expect(await b.connect()).toEqual({ connected: true, subprotocol: "switchboard.v1" });
     const list = await b.receiveJson<{ members: Member[] }>();
     expect(list.members).toHaveLength(2);
     expect(list.members.map((m) => m.id)).toContain(self.id);
@@ -46,7 +56,136 @@ describe("presence (one node)", () => {
     await a.disconnect();
   });
 
+  it("sends nothing but lines, and error frames for its own bad input, to a socket that did not ask", async () => {
+    const watcher = withPresence("optin");
+    await watcher.connect();
+    expect(await watcher.receiveJson()).toMatchObject({ type: "presence" });
+    expect(await watcher.receiveJson()).toMatchObject({ type: "presence.join" });
+
+    // As the Channels tutorial's page connects: no subprotocol.
+    const plain = new WebsocketCommunicator(server.wsUrl, "/ws/chat/optin/");
+    expect(await plain.connect()).toEqual({ connected: true, subprotocol: undefined });
+    // It is a member all the same: the others see it come.
+    const joined = await watcher.receiveJson<{ type: string; member: Member }>();
+    expect(joined.type).toBe("presence.join");
+    expect((await members("optin")).map((m) => m.id)).toContain(joined.member.id);
+
+    // A third socket comes and goes: the watcher hears of it, the plain socket does not.
+    const third = withPresence("optin");
+    await third.connect();
+    expect(await third.receiveJson<{ members: Member[] }>()).toMatchObject({ type: "presence" });
+    const thirdJoin = await watcher.receiveJson<{ type: string; member: Member }>();
+    expect(thirdJoin.type).toBe("presence.join");
+    await third.disconnect();
+    expect(await watcher.receiveJson()).toEqual({ type: "presence.leave", member: { id: thirdJoin.member.id } });
+    expect(await plain.receiveNothing(200)).toBe(true);
+
+    // Its bad input still gets error frames, each alone.
+    plain.sendJson({ message: "" });
+    expect(await plain.receiveJson()).toMatchObject({ error: "invalid_message" });
+    plain.sendJson({ type: "nope" });
+    expect(await plain.receiveJson()).toMatchObject({ error: "unknown_type" });
+    plain.sendText("{oops");
+    expect(await plain.receiveJson()).toMatchObject({ error: "invalid_json" });
+    plain.sendJson({ type: "history", after: -1 });
+    expect(await plain.receiveJson()).toMatchObject({ error: "invalid_request" });
+    plain.sendJson({ type: "subscribe", presence: "yes" });
+    expect(await plain.receiveJson()).toMatchObject({ error: "invalid_request" });
+
+    // Lines reach both; answers to its own requests reach only it.
+    plain.sendJson({ message: "only lines" });
+    const line = await plain.receiveJson<{ id: number; message: string }>();
+    expect(line).toMatchObject({ message: "only lines", room: "optin" });
+    expect(await watcher.receiveJson()).toEqual(line);
+    plain.sendJson({ type: "history", after: line.id - 1 });
+    expect(await plain.receiveJson()).toEqual(line);
+    expect(await plain.receiveJson()).toMatchObject({ type: "history.end", lastId: line.id, complete: true });
+
+    // It leaves: the watcher hears that too, and nothing else was sent to either.
+    await plain.disconnect();
+    expect(await watcher.receiveJson()).toEqual({ type: "presence.leave", member: { id: joined.member.id } });
+    expect(await watcher.receiveNothing(200)).toBe(true);
+    await watcher.disconnect();
+  });
+
+  it("turns presence on and off with {type: subscribe} on a socket that connected without it", async () => {
+    const plain = new WebsocketCommunicator(server.wsUrl, "/ws/chat/subscribe/");
+    await plain.connect();
+    plain.sendJson({ type: "subscribe", presence: true });
+    const list = await plain.receiveJson<{ type: string; members: Member[] }>();
+    expect(list.type).toBe("presence");
+    expect(list.members).toHaveLength(1);
+
+    const other = new WebsocketCommunicator(server.wsUrl, "/ws/chat/subscribe/");
+    await other.connect();
+    const joined = await plain.receiveJson<{ type: string; member: Member }>();
+    expect(joined).toMatchObject({ type: "presence.join", member: { user: "anonymous" } });
+    expect(await other.receiveNothing(100)).toBe(true);
+    // Asking again answers with a fresh list (and joins nothing twice).
+    plain.sendJson({ type: "subscribe", presence: true });
+    expect((await plain.receiveJson<{ members: Member[] }>()).members.map((m) => m.id).sort()).toEqual([list.members[0]!.id, joined.member.id].sort());
+
+    // Off has no answer of its own; a line sent after it comes back once it took effect.
+    plain.sendJson({ type: "subscribe", presence: false });
+    plain.sendJson({ message: "after unsubscribing" });
+    expect(await plain.receiveJson()).toMatchObject({ message: "after unsubscribing" });
+    await other.disconnect();
+    const late = withPresence("subscribe");
+    await late.connect();
+    expect((await late.receiveJson<{ members: Member[] }>()).members).toHaveLength(2);
+    await late.disconnect();
+    await new Promise((r) => setTimeout(r, 100)); // let the leave go out before the check below
+    expect(await plain.receiveNothing(200)).toBe(true);
+    await plain.disconnect();
+  });
+
   it("answers 404 for a bad room name", async () => {
     expect((await fetch(`${server.url}/api/rooms/bad%20room/presence`)).status).toBe(404);
+  });
+});
+
+describe("presence events go to the presence group only", () => {
+  it("announces joins and leaves to presenceGroup(room), never to the room's line group", async () => {
+    const layer = new InMemoryChannelLayer();
+    const presence = new Presence(new MemoryPresenceStore(), layer);
+    try {
+      const lines = await layer.newChannel();
+      await layer.groupAdd(roomGroup("quiet"), lines);
+      const watching = await layer.newChannel();
+      await layer.groupAdd(presenceGroup("quiet"), watching);
+      const ada = { id: "c1", user: "ada" };
+      await presence.join("quiet", ada);
+      expect(await presence.snapshot("quiet", ada)).toEqual([ada]);
+      await presence.leave("quiet", "c1");
+      expect(await layer.receive(watching)).toEqual({ type: "presence.join", member: ada });
+      expect(await layer.receive(watching)).toEqual({ type: "presence.leave", member: { id: "c1" } });
+      await expect(layer.receive(lines, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    } finally {
+      await presence.close();
+      await layer.close();
+    }
+  });
+
+  it("names a valid group for every room, distinct from the room groups and from each other", () => {
+    const rooms = ["lobby", "a_b", "a-b", "a.b", "测试", "测验", "x".repeat(80), "y".repeat(94), "y".repeat(95), "é".repeat(34), "é".repeat(35)];
+    const names = rooms.map(presenceGroup);
+    let hashed = 0;
+    for (const [i, name] of names.entries()) {
+      expect(() => assertGroupName(name)).not.toThrow();
+      expect(name).toMatch(GROUP_NAME_RULE);
+      // `presence.<room group>` while it fits the layer's limit, else the hashed form.
+      const readable = `presence.${roomGroup(rooms[i]!)}`;
+      if (readable.length < 100) expect(name).toBe(readable);
+      else {
+        expect(name).toMatch(/^presence-sha256\.[0-9a-f]{64}$/);
+        hashed++;
+      }
+    }
+    expect(hashed).toBeGreaterThan(0);
+    expect(new Set([...names, ...rooms.map(roomGroup)]).size).toBe(rooms.length * 2);
+  });
+
+  it("uses the subprotocol switchboard/client offers", () => {
+    expect(APP_PROTOCOL).toBe(FULL_PROTOCOL);
   });
 });
