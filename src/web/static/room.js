@@ -100,4 +100,67 @@ async function start() {
   });
 }
 
-start();
+/**
+ * The tutorial's first chapters: the same room over HTTP. `?transport=poll` asks for new
+ * lines every 1.5 s, `?transport=longpoll` holds a request open until a line comes (or 25 s
+ * pass); lines are posted as JSON. Both interoperate with WebSocket users of the room, and
+ * each line shows once (`after` only moves forward).
+ */
+async function startHttp(mode) {
+  const base = `/api/rooms/${encodeURIComponent(room)}`;
+  let after = 0;
+  const show = (messages) => {
+    for (const line of messages) {
+      if (line.id <= after) continue;
+      render(line);
+      after = line.id;
+    }
+  };
+  const first = await fetch(`${base}/messages`).catch(() => null);
+  if (first?.ok) show((await first.json()).messages);
+  stateBadge.dataset.state = "open";
+  stateBadge.textContent = mode === "poll" ? "polling" : "long-polling";
+
+  const presence = async () => {
+    const answer = await fetch(`${base}/presence`).catch(() => null);
+    if (answer?.ok) renderPresence((await answer.json()).members);
+  };
+  void presence();
+  setInterval(presence, 5000);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = input.value;
+    if (!message.trim()) return;
+    const answer = await fetch(`${base}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message }) }).catch(() => null);
+    if (!answer?.ok) {
+      showError(answer ? `${(await answer.json()).error}: could not send` : "Not connected: try again.");
+      return;
+    }
+    showError("");
+    input.value = "";
+    input.focus();
+    // The poster sees its line at once (the next poll would bring it too; `after` keeps it single).
+    show([await answer.json()]);
+  });
+
+  for (;;) {
+    const url = mode === "poll" ? `${base}/messages?after=${after}` : `${base}/messages?after=${after}&wait=25`;
+    const answer = await fetch(url).catch(() => null);
+    if (answer?.ok) {
+      show((await answer.json()).messages);
+      stateBadge.dataset.state = "open";
+    } else {
+      stateBadge.dataset.state = "closed";
+      stateBadge.textContent = "disconnected; retrying…";
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      stateBadge.textContent = mode === "poll" ? "polling" : "long-polling";
+      continue;
+    }
+    if (mode === "poll") await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+}
+
+const transport = new URLSearchParams(location.search).get("transport");
+if (transport === "poll" || transport === "longpoll") void startHttp(transport);
+else start();
