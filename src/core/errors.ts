@@ -188,6 +188,11 @@ export function catalogEntry(code: ErrorCode): CatalogEntry {
   return entry;
 }
 
+/** What both coded error classes carry (one is an `Error`, the other a `TypeError`). */
+function coded(code: ErrorCode, entry: CatalogEntry, detail: string | undefined) {
+  return { code, detail, status: entry.status, closeCode: entry.closeCode, frame: entry.frame };
+}
+
 function messageOf(entry: CatalogEntry, detail: string | undefined): string {
   return detail ? `${entry.message}: ${detail}` : entry.message;
 }
@@ -212,11 +217,7 @@ export class SwitchboardError extends Error {
     const entry = catalogEntry(code);
     super(messageOf(entry, detail), options);
     this.name = "SwitchboardError";
-    this.code = code;
-    this.detail = detail;
-    this.status = entry.status;
-    this.closeCode = entry.closeCode;
-    this.frame = entry.frame;
+    ({ code: this.code, detail: this.detail, status: this.status, closeCode: this.closeCode, frame: this.frame } = coded(code, entry, detail));
   }
 }
 
@@ -239,11 +240,7 @@ export class SwitchboardTypeError extends TypeError {
     const entry = catalogEntry(code);
     super(messageOf(entry, detail), options);
     this.name = "SwitchboardTypeError";
-    this.code = code;
-    this.detail = detail;
-    this.status = entry.status;
-    this.closeCode = entry.closeCode;
-    this.frame = entry.frame;
+    ({ code: this.code, detail: this.detail, status: this.status, closeCode: this.closeCode, frame: this.frame } = coded(code, entry, detail));
   }
 }
 

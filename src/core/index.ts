@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export type { ChannelLayer, LayerMessage, LayerOptions, LayerStats, ReceiveOptions } from "./layers/layer.js";
-export { ChannelFull, CHANNEL_NAME_RULE, GROUP_NAME_RULE, assertChannelName, assertGroupName } from "./layers/layer.js";
+export { ChannelFull, CHANNEL_NAME_RULE, GROUP_NAME_RULE, MAX_NAME_LENGTH, assertChannelName, assertGroupName } from "./layers/layer.js";
 export { InMemoryChannelLayer, type InMemoryLayerOptions } from "./layers/memory.js";
 export { RedisChannelLayer, type RedisLayerOptions } from "./layers/redis.js";
 export { Consumer, type Task } from "./consumer.js";

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { signUp, type CookieJar } from "../helpers/forms.js";
 import { startNode, type NodeProcess } from "../helpers/node-process.js";
+import { startTestServer } from "../helpers/server.js";
 
 // The attacks that already failed before the security issue, kept failing: a foreign Origin
 // on every socket route (with a valid session), forged, expired and alg:none tokens, path
@@ -17,14 +18,20 @@ let node: NodeProcess;
 let jar: CookieJar;
 
 beforeAll(async () => {
-  node = await startNode({ DATA_DIR: mkdtempSync(join(tmpdir(), "sb-sec-holds-")), BEAT: "0", SECRET_KEY: SECRET });
+  const table = await startTestServer({ TOKEN_KEY });
+  socketPaths = table.app.socketRouter.routes().map((r) => r.pattern.replace(/:([A-Za-z]+)/g, (_m, name: string) => SAMPLE[name] ?? "x"));
+  await table.close();
+  node = await startNode({ DATA_DIR: mkdtempSync(join(tmpdir(), "sb-sec-holds-")), BEAT: "0", SECRET_KEY: SECRET, TOKEN_KEY });
   jar = await signUp(node.url, "holder");
 }, 30_000);
 afterAll(async () => {
   await node?.stop();
 });
 
-const SOCKET_PATHS = ["/ws/chat/lobby/", "/room/lobby/", "/ws/clock/", "/ws/notify/", "/ws/workorders/", "/ws/workorders/1/", "/graphql/"];
+const TOKEN_KEY = "k".repeat(40);
+/** Every socket route, from the router's own table (a route added later is swept too), kwargs filled in. */
+let socketPaths: string[] = [];
+const SAMPLE: Record<string, string> = { roomName: "lobby", group: "lobby", id: "1" };
 
 function handshake(path: string, headers: Record<string, string>, protocols: string[] = []): Promise<number> {
   return new Promise((resolve) => {
@@ -50,12 +57,15 @@ const claims = (over: object = {}) => ({ uid: 1, username: "holder", nickname: "
 
 describe("what already held", () => {
   it("refuses a foreign Origin on every socket route, even with a valid session cookie", async () => {
-    for (const path of SOCKET_PATHS) {
+    expect(socketPaths).toEqual(expect.arrayContaining(["/ws/chat/lobby/", "/ws/notify/", "/ws/beat/", "/gps/connect", "/graphql/"]));
+    for (const path of socketPaths) {
       expect(await handshake(path, { origin: "http://evil.example", cookie: jar.header() }, path === "/graphql/" ? ["graphql-transport-ws"] : []), path).toBe(403);
       // The same page from this origin gets in where the route lets the user in.
       const own = await handshake(path, { origin: node.url, cookie: jar.header() }, path === "/graphql/" ? ["graphql-transport-ws"] : []);
-      // (order 1 does not exist: its route refuses with 403 for its own reason)
-      if (path !== "/ws/workorders/1/") expect(own, path).toBe(101);
+      // (order 1 does not exist: its route refuses with 403 for its own reason; /gps/connect takes
+      // another issuer's token, not our session: 401)
+      if (path === "/gps/connect") expect(own, path).toBe(401);
+      else if (path !== "/ws/workorders/1/") expect(own, path).toBe(101);
     }
   });
 

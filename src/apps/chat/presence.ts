@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ChannelLayer, Logger } from "../../core/index.js";
-import { assertGroupName, silentLogger } from "../../core/index.js";
+import { MAX_NAME_LENGTH, silentLogger } from "../../core/index.js";
 import { roomGroup } from "./rooms.js";
 import type { PresenceMember, PresenceStore } from "./presence-store.js";
 
@@ -23,13 +23,9 @@ export const FULL_PROTOCOL = "switchboard.v1";
  */
 export function presenceGroup(room: string): string {
   const group = roomGroup(room);
+  // The room's group already obeys the layer's name rule; only the length can break it.
   const readable = `presence.${group}`;
-  try {
-    assertGroupName(readable);
-    return readable;
-  } catch {
-    return `presence-sha256.${createHash("sha256").update(group).digest("hex")}`;
-  }
+  return readable.length < MAX_NAME_LENGTH ? readable : `presence-sha256.${createHash("sha256").update(group).digest("hex")}`;
 }
 
 /** Options of {@link Presence}. */

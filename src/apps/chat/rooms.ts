@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SwitchboardError, type Middleware } from "../../core/index.js";
+import { MAX_NAME_LENGTH, SwitchboardError, type Middleware } from "../../core/index.js";
 
 /**
  * Room names (chat rooms and plain-text groups), in their canonical form (NFC): 1–100
@@ -35,8 +35,6 @@ export function roomName(raw: unknown): string | null {
   return ROOM_NAME.test(name) && name !== "." && name !== ".." ? name : null;
 }
 
-/** What the channel layer takes: group names are ASCII `[A-Za-z0-9._-]`, shorter than 100 characters. */
-const LAYER_NAME_LIMIT = 100;
 /** Names kept as they are (after `<prefix>_`): exactly those a room could have before Unicode names. */
 const PLAIN = /^[A-Za-z0-9_-]+$/;
 
@@ -52,10 +50,10 @@ const PLAIN = /^[A-Za-z0-9_-]+$/;
  * back from the group (the first two), or a SHA-256 collision would be needed (the last).
  */
 function layerGroup(prefix: string, name: string): string {
-  if (PLAIN.test(name) && prefix.length + 1 + name.length < LAYER_NAME_LIMIT) return `${prefix}_${name}`;
+  if (PLAIN.test(name) && prefix.length + 1 + name.length < MAX_NAME_LENGTH) return `${prefix}_${name}`;
   const bytes = Buffer.from(name, "utf8");
   const direct = `${prefix}.u.${bytes.toString("base64url")}`;
-  if (direct.length < LAYER_NAME_LIMIT) return direct;
+  if (direct.length < MAX_NAME_LENGTH) return direct;
   return `${prefix}.h.${createHash("sha256").update(bytes).digest("base64url")}`;
 }
 

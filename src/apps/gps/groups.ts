@@ -1,16 +1,8 @@
 import { createHash } from "node:crypto";
-import { GROUP_NAME_RULE } from "../../core/index.js";
+import { GROUP_NAME_RULE, MAX_NAME_LENGTH } from "../../core/index.js";
+// The tutorial's names, as /ws/notify/ has them, in this route's own namespace below.
+import { groupChannel, userChannel } from "../../protocol/groups.js";
 
-/**
- * The tutorial's names, as `/ws/notify/` has them (`groupChannel` / `userChannel` in
- * `src/apps/accounts/notify-consumer.ts`): duplicated here, one line each, because no app
- * imports another and the rule is too small to be a module below the apps.
- */
-export const groupChannel = (groupName: string): string => `channel_${groupName}`;
-const userChannel = (uid: string): string => `user_${uid}`;
-
-/** The layer's names are shorter than 100 characters (`core/layers/layer.ts`). */
-const MAX_LAYER_NAME = 99;
 
 /**
  * The layer group for one of the tutorial's names, in this route's own namespace: `gps_`
@@ -22,7 +14,7 @@ const MAX_LAYER_NAME = 99;
  */
 function layerGroup(name: string): string {
   const plain = `gps_${name}`;
-  if (plain.length <= MAX_LAYER_NAME && GROUP_NAME_RULE.test(plain)) return plain;
+  if (plain.length < MAX_NAME_LENGTH && GROUP_NAME_RULE.test(plain)) return plain;
   return `gpsh_${createHash("sha256").update(name, "utf8").digest("base64url")}`;
 }
 
