@@ -1,16 +1,22 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { Emitter } from "./emitter.js";
+import { LongPollSocket, type LongPollOptions } from "./long-poll.js";
 import { isPresenceFrame, Roster, type Member } from "./presence.js";
 import { ResumeTracker, type HistoryEnd, type Identified, type ResumeResult } from "./resume.js";
 import { SendQueue } from "./send-queue.js";
-import { APP_PROTOCOL, BEARER_PREFIX, NORMAL_CLOSURE, OPEN, socketConstructor, type SocketConstructor, type SocketLike } from "./socket.js";
+import { APP_PROTOCOL, BEARER_PREFIX, NORMAL_CLOSURE, OPEN, hasGlobalWebSocket, socketConstructor, type SocketConstructor, type SocketLike } from "./socket.js";
 
 /** Where the client is: `connecting`, `open`, `closed` (waiting `retryInMs` to reconnect), or `stopped` by {@link SwitchboardClient.close}. */
 export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
 
+/** How the client reaches the route: a WebSocket, or HTTP long-polling when no WebSocket opens. */
+export type Transport = "websocket" | "longpoll";
+
 /** Payload of the `state` event. */
 export interface StateChange {
   state: ConnectionState;
+  /** The transport of the attempt (`connecting`), of the open connection (`open`), or of the one that closed. */
+  transport: Transport;
   /** Reconnect attempts since the last open socket. */
   attempt: number;
   /** Close code and reason of the socket that just closed. */
@@ -54,8 +60,16 @@ export interface ClientOptions {
   token?: string | null | (() => string | null | Promise<string | null>);
   /** Application subprotocols to offer (e.g. `graphql-transport-ws`). */
   protocols?: string[];
-  /** The WebSocket class; default the global one. Node 20 has none: pass `WebSocket` from `ws`. */
+  /** The WebSocket class; default the global one. Node 20 has none: pass `WebSocket` from `ws` (or give `longPoll`). */
   WebSocket?: SocketConstructor;
+  /**
+   * Falls back to HTTP long-polling (chat's `/api/rooms/<room>/messages`; `chatClient` sets
+   * it) when there is no WebSocket class at all, or after `after` attempts in a row whose
+   * socket never opened (refused, or still connecting after `openTimeoutMs`: a proxy that
+   * blocks upgrades). Then attempts alternate, so a client whose server was merely down
+   * comes back on a WebSocket. The same events, queue and resume by id work over both.
+   */
+  longPoll?: LongPollOptions;
   backoff?: BackoffOptions;
   /** Frames kept while disconnected (default 100); `send` returns `rejected` beyond it. */
   queueLimit?: number;
@@ -88,7 +102,7 @@ export interface ClientOptions {
  */
 export class SwitchboardClient<In extends object = Record<string, unknown>, Out extends object = Record<string, unknown>> extends Emitter<ClientEvents<In>> {
   readonly #options: ClientOptions;
-  readonly #WebSocket: SocketConstructor;
+  readonly #WebSocket: SocketConstructor | null;
   readonly #queue: SendQueue<string>;
   readonly #roster = new Roster();
   readonly #resume: ResumeTracker<In> | null;
@@ -98,11 +112,15 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   #timer: ReturnType<typeof setTimeout> | null = null;
   #resumeTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
+  #transport: Transport = "websocket";
+  /** WebSocket attempts in a row that never opened. */
+  #socketFailures = 0;
+  #openTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: ClientOptions) {
     super();
     this.#options = options;
-    this.#WebSocket = socketConstructor(options.WebSocket);
+    this.#WebSocket = options.longPoll && !options.WebSocket && !hasGlobalWebSocket() ? null : socketConstructor(options.WebSocket);
     this.#queue = new SendQueue(options.queueLimit ?? 100);
     this.#resume = options.resume ? new ResumeTracker<In>(options.resume.after, options.resume.maxPages ?? 20) : null;
     queueMicrotask(() => void this.#connect());
@@ -110,6 +128,11 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /** The transport of the current (or last) attempt. */
+  get transport(): Transport {
+    return this.#transport;
   }
 
   /** The id of the last message delivered (resume mode), else 0. */
@@ -142,6 +165,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     if (this.#stopped) return;
     this.#stopped = true;
     this.#clearResumeTimer();
+    this.#clearOpenTimer();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const socket = this.#socket;
@@ -154,6 +178,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   async #connect(): Promise<void> {
     this.#timer = null;
     if (this.#stopped) return;
+    this.#transport = this.#nextTransport();
     this.#setState({ state: "connecting" });
     const { url, token, protocols = [] } = this.#options;
     let offered = protocols;
@@ -169,7 +194,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     if (jwt) offered = [...(protocols.length > 0 ? protocols : [APP_PROTOCOL]), BEARER_PREFIX + jwt];
     let socket: SocketLike;
     try {
-      socket = new this.#WebSocket(typeof url === "function" ? url() : url, offered);
+      socket = this.#open(offered, jwt);
     } catch (error) {
       this.#retry(1006, (error as Error).message);
       return;
@@ -181,6 +206,8 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
+      this.#clearOpenTimer();
+      if (this.#transport === "websocket" && this.#state === "connecting") this.#socketFailures += 1;
       this.#resume?.abort();
       this.#clearResumeTimer();
       this.#roster.clear();
@@ -189,8 +216,50 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     };
   }
 
+  /** Opens the chosen transport; a WebSocket still connecting after `openTimeoutMs` (with a fallback) is given up. */
+  #open(offered: string[], jwt: string | null): SocketLike {
+    const longPoll = this.#options.longPoll;
+    if (this.#transport === "longpoll" && longPoll) {
+      return new LongPollSocket(typeof longPoll.url === "function" ? longPoll.url() : longPoll.url, jwt, longPoll);
+    }
+    const { url } = this.#options;
+    const socket = new this.#WebSocket!(typeof url === "function" ? url() : url, offered);
+    if (longPoll) {
+      this.#openTimer = setTimeout(() => {
+        this.#openTimer = null;
+        if (this.#socket !== socket || socket.readyState === OPEN) return;
+        // Detached first: a socket that never opened may never report its close either.
+        socket.onclose = socket.onopen = socket.onmessage = null;
+        socket.close();
+        this.#socket = null;
+        this.#socketFailures += 1;
+        this.#retry(1006, "the WebSocket did not open in time");
+      }, longPoll.openTimeoutMs ?? 5000);
+    }
+    return socket;
+  }
+
+  /**
+   * WebSocket unless there is none, or the last `longPoll.after` WebSocket attempts never
+   * opened and the previous attempt was one of them; so after a failed long-poll the next
+   * attempt tries a WebSocket again.
+   */
+  #nextTransport(): Transport {
+    const longPoll = this.#options.longPoll;
+    if (!longPoll) return "websocket";
+    if (!this.#WebSocket) return "longpoll";
+    return this.#transport === "websocket" && this.#socketFailures >= (longPoll.after ?? 1) ? "longpoll" : "websocket";
+  }
+
+  #clearOpenTimer(): void {
+    if (this.#openTimer) clearTimeout(this.#openTimer);
+    this.#openTimer = null;
+  }
+
   #opened(socket: SocketLike): void {
     if (this.#socket !== socket) return;
+    this.#clearOpenTimer();
+    if (this.#transport === "websocket") this.#socketFailures = 0;
     this.#attempt = 0;
     this.#setState({ state: "open" });
     if (this.#resume) {
@@ -277,8 +346,8 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     this.#timer = setTimeout(() => void this.#connect(), retryInMs);
   }
 
-  #setState(change: Omit<StateChange, "attempt" | "queued">): void {
+  #setState(change: Omit<StateChange, "attempt" | "queued" | "transport">): void {
     this.#state = change.state;
-    this.emit("state", { ...change, attempt: this.#attempt, queued: this.#queue.size });
+    this.emit("state", { ...change, transport: this.#transport, attempt: this.#attempt, queued: this.#queue.size });
   }
 }

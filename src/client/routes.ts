@@ -1,5 +1,6 @@
 import type { ChatLine, ChatSend, NotifyFrame, NotifySend, WorkOrderFrame } from "../protocol/index.js";
 import { SwitchboardClient, type ClientOptions } from "./client.js";
+import type { LongPollOptions } from "./long-poll.js";
 import { APP_PROTOCOL } from "./socket.js";
 
 /**
@@ -15,22 +16,35 @@ export function socketUrl(path: string, base?: string): string {
   return url.href;
 }
 
+/** The `http:`/`https:` URL of `path`, against `base` or the page's address (as {@link socketUrl}). */
+export function httpUrl(path: string, base?: string): string {
+  const url = new URL(socketUrl(path, base));
+  url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+  return url.href;
+}
+
 /** Options of the route presets: everything but the URL, plus the server's address outside a browser. */
 export type RouteOptions = Omit<ClientOptions, "url"> & { base?: string };
+
+/** Options of {@link chatClient}: the long-polling fallback is on unless `longPoll` is false. */
+export type ChatClientOptions = Omit<RouteOptions, "longPoll"> & { after?: number; longPoll?: Partial<LongPollOptions> | false };
 
 /**
  * `/ws/chat/<room>/`, resuming after `after` (the id of the last line shown; default 0).
  * Offers the subprotocol `switchboard.v1` (unless `protocols` says otherwise), which opts
  * the socket into presence: `members` and the `presence` event. Without it the room sends
- * only lines, as the Channels tutorial's page expects.
+ * only lines, as the Channels tutorial's page expects. When no WebSocket opens (none in
+ * the runtime, or blocked on the way) it long-polls `/api/rooms/<room>/messages` instead.
  */
-export function chatClient(room: string, options: RouteOptions & { after?: number } = {}): SwitchboardClient<ChatLine, ChatSend> {
-  const { base, after = 0, protocols = [APP_PROTOCOL], ...rest } = options;
+export function chatClient(room: string, options: ChatClientOptions = {}): SwitchboardClient<ChatLine, ChatSend> {
+  const { base, after = 0, protocols = [APP_PROTOCOL], longPoll = {}, ...rest } = options;
+  const path = encodeURIComponent(room);
   return new SwitchboardClient<ChatLine, ChatSend>({
     resume: { after },
     ...rest,
     protocols,
-    url: socketUrl(`/ws/chat/${encodeURIComponent(room)}/`, base),
+    url: socketUrl(`/ws/chat/${path}/`, base),
+    longPoll: longPoll === false ? undefined : { url: httpUrl(`/api/rooms/${path}/messages`, base), ...longPoll },
   });
 }
 

@@ -35,6 +35,11 @@ export const NORMAL_CLOSURE = 1000;
 /** The subprotocol prefix that carries a JWT (browsers cannot set headers on a socket). */
 export const BEARER_PREFIX = "bearer.";
 
+/** Whether this runtime has a global WebSocket (browsers, Node 22+; not a page whose `window.WebSocket` was deleted). */
+export function hasGlobalWebSocket(): boolean {
+  return typeof (globalThis as { WebSocket?: unknown }).WebSocket === "function";
+}
+
 /** The constructor given, else the global one; a clear error on Node 20, which has none by default. */
 export function socketConstructor(given: SocketConstructor | undefined): SocketConstructor {
   if (given) return given;

@@ -38,6 +38,10 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
   return async (app: FastifyInstance): Promise<void> => {
     // JSON only: a cross-site form cannot post a line signed as its victim.
     app.addHook("onRequest", jsonOnly);
+    // Held long-polls end (with an empty list) when the server starts closing: the server's
+    // close waits for requests in flight, and a 25 s wait must not hold up a restart.
+    const closing = new AbortController();
+    app.addHook("preClose", async () => closing.abort());
     app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", { config: { access: "public" } }, async (request, reply) => {
       const room = roomName(request.params.room);
       if (room === null) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
@@ -56,9 +60,14 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
       }
       if (after < 0) return { messages: await store.latest(room, limit) };
       const gone = new AbortController();
-      request.raw.once("close", () => gone.abort());
-      const messages = await waitForLines(store, layer, room, after, limit, wait * 1000, gone.signal);
-      return { messages };
+      const end = (): void => gone.abort();
+      request.raw.once("close", end);
+      closing.signal.addEventListener("abort", end, { once: true });
+      try {
+        return { messages: await waitForLines(store, layer, room, after, limit, wait * 1000, gone.signal) };
+      } finally {
+        closing.signal.removeEventListener("abort", end);
+      }
     });
 
     app.post<{ Params: RoomParams }>(

@@ -1,7 +1,7 @@
 // Room page: shows the last 50 lines, then live ones over /ws/chat/<room>/ through the
 // switchboard client, which reconnects with jittered backoff, resumes after the last line
-// shown (no line lost or shown twice across a server restart), and queues what is typed
-// while the socket is down, and lists who is here (chatClient offers the subprotocol
+// shown (no line lost or shown twice across a server restart), queues what is typed
+// while the socket is down, falls back to long-polling when no WebSocket opens, and lists who is here (chatClient offers the subprotocol
 // switchboard.v1, which asks the room for presence frames). Text is always inserted as text.
 import { chatClient } from "/client/index.js";
 
@@ -55,9 +55,11 @@ function renderPresence(members) {
 
 function showState(change) {
   stateBadge.dataset.state = change.state;
+  stateBadge.dataset.transport = change.transport;
   const queued = change.queued > 0 ? ` · ${change.queued} to send` : "";
   if (change.state === "open") {
-    stateBadge.textContent = "connected";
+    // No WebSocket opened (none in this browser, or a proxy refused it): the client long-polls.
+    stateBadge.textContent = change.transport === "longpoll" ? "connected (long-polling)" : "connected";
     showError("");
   } else if (change.state === "closed") {
     stateBadge.textContent = `disconnected (${change.code}); retrying in ${Math.ceil(change.retryInMs / 1000)} s${queued}`;
