@@ -2,6 +2,7 @@ import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import { LongPollSocket, type LongPollOptions } from "./long-poll.js";
 import { isPresenceFrame, Roster, type Member } from "./presence.js";
+import { watchRefusal } from "./retry-after.js";
 import { ResumeTracker, type HistoryEnd, type Identified, type ResumeResult } from "./resume.js";
 import { SendQueue } from "./send-queue.js";
 import { APP_PROTOCOL, BEARER_PREFIX, NORMAL_CLOSURE, OPEN, hasGlobalWebSocket, socketConstructor, type SocketConstructor, type SocketLike } from "./socket.js";
@@ -116,6 +117,8 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   /** WebSocket attempts in a row that never opened. */
   #socketFailures = 0;
   #openTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The last attempt's refusal, where the transport could read it: its HTTP status and `Retry-After`. */
+  #refusal: { status: number; waitMs: number | null } | null = null;
 
   constructor(options: ClientOptions) {
     super();
@@ -207,7 +210,9 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
       if (this.#socket !== socket) return;
       this.#socket = null;
       this.#clearOpenTimer();
-      if (this.#transport === "websocket" && this.#state === "connecting") this.#socketFailures += 1;
+      // A server that said "busy" (503) is not a proxy blocking sockets: no fallback for that.
+      const busy = this.#refusal?.status === 503;
+      if (this.#transport === "websocket" && this.#state === "connecting" && !busy) this.#socketFailures += 1;
       this.#resume?.abort();
       this.#clearResumeTimer();
       this.#roster.clear();
@@ -220,10 +225,11 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   #open(offered: string[], jwt: string | null): SocketLike {
     const longPoll = this.#options.longPoll;
     if (this.#transport === "longpoll" && longPoll) {
-      return new LongPollSocket(typeof longPoll.url === "function" ? longPoll.url() : longPoll.url, jwt, longPoll);
+      return new LongPollSocket(typeof longPoll.url === "function" ? longPoll.url() : longPoll.url, jwt, longPoll, (status, waitMs) => (this.#refusal = { status, waitMs }));
     }
     const { url } = this.#options;
     const socket = new this.#WebSocket!(typeof url === "function" ? url() : url, offered);
+    watchRefusal(socket, (status, waitMs) => (this.#refusal = { status, waitMs }));
     if (longPoll) {
       this.#openTimer = setTimeout(() => {
         this.#openTimer = null;
@@ -340,7 +346,13 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
 
   #retry(code: number, reason: string): void {
     if (this.#stopped) return;
-    const retryInMs = backoffDelay(this.#attempt, this.#options.backoff, this.#options.random);
+    const refusal = this.#refusal;
+    this.#refusal = null;
+    const random = this.#options.random ?? Math.random;
+    let retryInMs = backoffDelay(this.#attempt, this.#options.backoff, random);
+    // The server's `Retry-After` is a floor, spread by up to half again so a refused wave does not return at once.
+    if (refusal?.waitMs != null) retryInMs = Math.max(retryInMs, Math.round(refusal.waitMs * (1 + 0.5 * random())));
+    if (refusal && !reason) reason = `HTTP ${refusal.status}`;
     this.#attempt += 1;
     this.#setState({ state: "closed", code, reason, retryInMs });
     this.#timer = setTimeout(() => void this.#connect(), retryInMs);

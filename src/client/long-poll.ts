@@ -1,3 +1,4 @@
+import { retryAfterMs } from "./retry-after.js";
 import { NORMAL_CLOSURE, OPEN, type SocketLike } from "./socket.js";
 
 /** Options of the long-polling fallback ({@link ClientOptions.longPoll}). */
@@ -59,7 +60,11 @@ export class LongPollSocket implements SocketLike {
   /** The id of the last line handed on; each poll asks for what came after it. */
   #cursor = 0;
 
-  constructor(url: string, token: string | null, options: LongPollOptions) {
+  readonly #refused: (status: number, waitMs: number | null) => void;
+
+  /** `refused` hears the status and `Retry-After` of a request the server turned down (429, 503, …). */
+  constructor(url: string, token: string | null, options: LongPollOptions, refused: (status: number, waitMs: number | null) => void = () => {}) {
+    this.#refused = refused;
     this.#url = url;
     this.#headers = token ? { authorization: `Bearer ${token}` } : {};
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -121,8 +126,12 @@ export class LongPollSocket implements SocketLike {
       // Stored: the line comes back through the poll, as a socket's line comes back through its group.
       if (response.ok) return;
       const refusal = (await response.json().catch(() => null)) as { error?: unknown } | null;
-      if (refusal && typeof refusal.error === "string") this.#frame(refusal);
-      else throw new Error(`HTTP ${response.status}`);
+      // Refused with a coded body (invalid_message, rate_limited, …): said as a socket says it, and the client goes on.
+      if (refusal && typeof refusal.error === "string" && response.status !== 503) this.#frame(refusal);
+      else {
+        this.#refused(response.status, retryAfterMs(response.headers.get("retry-after")));
+        throw new Error(`HTTP ${response.status}`);
+      }
     } catch (error) {
       this.#fail(error);
     }
@@ -134,7 +143,10 @@ export class LongPollSocket implements SocketLike {
 
   async #read(query: string): Promise<{ messages: { id: number }[] }> {
     const response = await this.#fetch(this.#url + query, { headers: this.#headers, signal: this.#abort.signal });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok) {
+      this.#refused(response.status, retryAfterMs(response.headers.get("retry-after")));
+      throw new Error(`HTTP ${response.status}`);
+    }
     const body = (await response.json()) as { messages?: unknown };
     if (!Array.isArray(body.messages)) throw new Error("the route answered without `messages`");
     return body as { messages: { id: number }[] };

@@ -80,7 +80,7 @@ describe("switchboard/client falls back to long-polling", () => {
     const errors: ServerError[] = [];
     polling.on("error", (e) => errors.push(e));
     polling.send({ message: "" });
-    polling.send({ message: 42 });
+    polling.send({ message: 42 } as unknown as { message: string });
     await waitFor(() => errors.length === 2);
     expect(errors.map((e) => e.error)).toEqual(["invalid_message", "invalid_message"]);
     expect(polling.state).toBe("open");
