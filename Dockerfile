@@ -5,10 +5,10 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
 COPY scripts ./scripts
 COPY src ./src
-# The TypeScript build, then the browser bundles (GraphiQL) into dist/web/.
+# The TypeScript build, then the browser assets (pages, client, GraphiQL), hashed, into dist/web/assets/.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

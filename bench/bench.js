@@ -3,15 +3,15 @@
 // each figure with its ratio to the ceiling measured in the same run. Never part of `npm test`.
 //
 // Env: BENCH_CONNECTIONS (1000), BENCH_ROOMS (20), BENCH_SECONDS (10 per phase),
-// BENCH_RATE (40 messages/s in the fixed phase), BENCH_ONLY (comma list of scenarios).
-import { execFileSync, spawn } from "node:child_process";
+// BENCH_RATE (40 messages/s in the fixed phase), BENCH_ONLY (comma list of scenarios:
+// ceiling, memory, redis, cluster, api, workorders, scale, processes). The scale scenario (18,000
+// sockets, bench/scale.js) runs last, and has its own env (BENCH_SCALE, …).
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { hasRedis, hasTaskset, root, start, startCeiling, startRedis, startSwitchboard as serve, stop } from "./processes.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const rooms = Number(process.env.BENCH_ROOMS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 1000);
 const plan = {
@@ -21,105 +21,16 @@ const plan = {
   seconds: Number(process.env.BENCH_SECONDS ?? 10),
 };
 const only = process.env.BENCH_ONLY?.split(",");
-const hasTaskset = which("taskset");
-const hasRedis = which("redis-server");
 if (!hasTaskset) console.warn("bench: taskset not found: server and load are not pinned to separate cores");
 
-const children = new Set();
-const cleanup = () => {
-  for (const c of children) c.kill("SIGKILL");
-};
-process.on("exit", cleanup);
-process.on("SIGINT", () => process.exit(130));
-
-function which(program) {
-  try {
-    execFileSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `argv` pinned to `cpu` (when taskset is there). */
-function start(cpu, argv, env = {}) {
-  const [cmd, args] = hasTaskset ? ["taskset", ["-c", String(cpu), ...argv]] : [argv[0], argv.slice(1)];
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitForHttp(url, child) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within 30 s`);
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = start(0, ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
-  child.stdout.resume();
-  for (let i = 0; i < 100; i++) {
-    try {
-      execFileSync("redis-cli", ["-p", String(port), "ping"], { stdio: "pipe" });
-      return { child, url: `redis://127.0.0.1:${port}/0` };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error("redis-server did not start");
-}
-
-async function startSwitchboard(env) {
-  const port = await freePort();
-  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "sb-bench-"));
-  const child = start(0, [process.execPath, "--max-semi-space-size=8", "dist/cli/main.js", "serve"], {
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
+function startSwitchboard(env) {
+  return serve({
     WS_RATE_LIMIT: "0",
-    // Every load socket comes from 127.0.0.1: lift the per-address cap (default 256).
+    // Every load socket comes from 127.0.0.1: lift the per-address cap (default 256). The
+    // scale scenario does not: it spreads its sockets over many source addresses.
     WS_MAX_CONNECTIONS_PER_IP: "1000000",
     ...env,
   });
-  child.stdout.resume();
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, child);
-  return { child, url: `ws://127.0.0.1:${port}`, dataDir };
-}
-
-async function startCeiling() {
-  const child = start(0, [process.execPath, "bench/ceiling-server.js", "0"]);
-  const port = await new Promise((resolve) => child.stdout.once("data", (d) => resolve(JSON.parse(d.toString()).port)));
-  return { child, url: `ws://127.0.0.1:${port}` };
 }
 
 /** Runs the load process against `urls`, sampling the processes in `pids`. */
@@ -241,9 +152,11 @@ for (const name of Object.keys(scenarios)) {
   results[name] = await scenarios[name]();
 }
 mkdirSync(join(root, "bench/results"), { recursive: true });
-writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ at: new Date().toISOString(), plan, results }, null, 2));
-const { printTable } = await import("./report.js");
-if (Object.keys(results).length > 0) printTable(plan, results);
+if (Object.keys(results).length > 0) {
+  writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ at: new Date().toISOString(), plan, results }, null, 2));
+  const { printTable } = await import("./report.js");
+  printTable(plan, results);
+}
 if (!only || only.includes("api")) {
   process.stderr.write("bench: api…\n");
   const a = await api();
@@ -265,4 +178,16 @@ if (!only || only.includes("workorders")) {
 | step changes seen by every watcher | ${w.complete} of ${w.changes} |
 | change → last watcher updated, p50 / p99 / max (ms) | ${w.p50} / ${w.p99} / ${w.max} |`);
   writeFileSync(join(root, "bench/results/workorders.json"), JSON.stringify(w, null, 2));
+}
+if (!only || only.includes("scale")) {
+  const { runScale } = await import("./scale.js");
+  await runScale();
+}
+// More sockets than one process may open, on `serve --processes 2` (bench/processes-scale.js,
+// its own process: it exits when done). Needs redis-server.
+if (!only || only.includes("processes")) {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [join(root, "bench/processes-scale.js")], { stdio: "inherit" });
+  const code = await new Promise((resolve) => child.once("exit", (c) => resolve(c)));
+  if (code !== 0) console.log(`processes scenario exited with ${code}`);
 }

@@ -6,6 +6,7 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { cpuMicros, rssKiB } from "./proc-stats.js";
+import { percentile } from "./stats.js";
 
 const plan = JSON.parse(process.argv[2]);
 const { urls, rooms, perRoom, rate, seconds, pids } = plan;
@@ -52,10 +53,6 @@ function onFrame(client, data) {
 function send(client) {
   if (client.ws.readyState !== WebSocket.OPEN) return;
   client.ws.send(JSON.stringify({ message: `${client.tag} ${now().toFixed(3)} ${client.node} ${client.seq++}` }));
-}
-
-function percentile(sorted, p) {
-  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 function summary(kind) {

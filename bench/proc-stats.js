@@ -1,5 +1,5 @@
 // Reads a process's CPU time and resident memory from /proc (Linux).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 
 const ticksPerSecond = (() => {
@@ -20,4 +20,24 @@ export function cpuMicros(pid) {
 export function rssKiB(pid) {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
   return Number(line?.match(/(\d+)/)?.[1] ?? 0);
+}
+
+/** Open file descriptors of `pid` (entries of /proc/<pid>/fd). */
+export function fdCount(pid) {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** `{ soft, hard }` open-file limit of `pid` ("Max open files" in /proc/<pid>/limits). */
+export function openFileLimit(pid = "self") {
+  const line = readFileSync(`/proc/${pid}/limits`, "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+  const [soft, hard] = (line?.match(/(\d+|unlimited)\s+(\d+|unlimited)/)?.slice(1) ?? []).map((v) => (v === "unlimited" ? Infinity : Number(v)));
+  return { soft, hard };
+}
+
+/**
+ * Microseconds `pid`'s main thread spent runnable but waiting for a CPU (second field of
+ * /proc/<pid>/schedstat): time taken from it by other processes on its core.
+ */
+export function runQueueWaitMicros(pid) {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1000;
 }

@@ -1,18 +1,18 @@
 import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
-import { Redis } from "ioredis";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifySchema } from "fastify";
 import type { GraphQLSchema } from "graphql";
 import type { Kysely, Migration } from "kysely";
 import { join } from "node:path";
 import type { Logger as PinoLogger } from "pino";
 import { accountsApp } from "./apps/accounts/index.js";
+import { adminApp } from "./apps/admin/index.js";
 import { booksApp } from "./apps/books/index.js";
 import { chatApp } from "./apps/chat/index.js";
 import { MAX_ROOM_PARAM_LENGTH } from "./apps/chat/rooms.js";
 import { clockApp } from "./apps/clock/index.js";
 import { gpsApp } from "./apps/gps/index.js";
-import type { AppContext, AppModule, AppParts } from "./apps/module.js";
+import type { AppContext, AppModule, AppParts, AppRuntime, ModuleReport } from "./apps/module.js";
 import { tasksApp } from "./apps/tasks/index.js";
 import { workOrdersApp } from "./apps/workorders/index.js";
 import { BackoffMemoryStore, createAuth, httpAuth, socketAuth, type Access, type Auth } from "./auth/index.js";
@@ -25,6 +25,7 @@ import {
   SocketRouter,
   SocketServer,
   Worker,
+  connectRedis,
   createLogger,
   defineErrors,
   headerTimeouts,
@@ -42,18 +43,21 @@ import { healthRoutes } from "./ops/health.js";
 import { createMetrics } from "./ops/metrics.js";
 import { securityHeaders } from "./ops/helmet.js";
 import { metricsListener } from "./ops/metrics-endpoint.js";
-import { createLayer, primaryRedis } from "./runtime/layer.js";
+import { createLayer, sharedRedis } from "./runtime/layer.js";
+import { apiDocs } from "./http/api-docs.js";
 import { errorBodies } from "./http/error-handler.js";
+import { openapi } from "./http/openapi.js";
+import { schemaValidators } from "./http/validation.js";
 import { sendError } from "./http/errors.js";
 import { sameOrigin } from "./http/same-origin.js";
 import { openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
 import type { Database } from "./storage/schema.js";
-import { clientAssets } from "./web/assets.js";
-import { WEB_ROOT } from "./web/pages.js";
+import { webAssets } from "./web/assets.js";
+import { WEB_ROOT, pageCaching } from "./web/pages.js";
 
 /** The apps of the system, in start order. Adding an app is adding one line here. */
-export const MODULES: readonly AppModule[] = [accountsApp, chatApp, booksApp, workOrdersApp, clockApp, tasksApp, gpsApp];
+export const MODULES: readonly AppModule[] = [accountsApp, chatApp, booksApp, workOrdersApp, clockApp, tasksApp, gpsApp, adminApp];
 
 /** Every migration: auth's own, then each module's (Kysely orders them by name). */
 export function allMigrations(modules: readonly AppModule[] = MODULES): Record<string, Migration> {
@@ -114,6 +118,8 @@ export interface HttpRoute {
   method: string;
   url: string;
   access: Access;
+  /** The route's JSON Schema (params, query, body, replies; `hide` keeps it out of the OpenAPI document). */
+  schema: FastifySchema | undefined;
 }
 
 /** Options of {@link buildApp}. */
@@ -137,8 +143,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
   const layer = createLayer(config, logger);
   const auth = createAuth(db, { secretKey: config.secretKey, tokenSeconds: config.jwtExpiresIn, passwordMinLength: config.passwordMinLength });
 
-  const context: AppContext = { config, db, layer, logger, auth };
   const started: { module: AppModule; parts: AppParts }[] = [];
+  // Filled in below as the parts are made; modules read it while serving (the admin dashboard).
+  const runtime: { -readonly [K in keyof AppRuntime]: AppRuntime[K] } = {
+    sockets: null,
+    beat: null,
+    worker: null,
+    async reports() {
+      const out: Record<string, ModuleReport> = {};
+      for (const { module, parts } of started) if (parts.report) out[module.name] = await parts.report();
+      return out;
+    },
+  };
+  const context: AppContext = { config, db, layer, logger, auth, runtime };
   for (const module of modules) started.push({ module, parts: await module.start(context) });
   const graphql = graphqlEndpoint({
     contributions: started.flatMap(({ parts }) => (parts.graphql ? [parts.graphql] : [])),
@@ -160,6 +177,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
     maxPayload: config.maxFrameBytes,
     handshakeTimeout: config.handshakeTimeoutMs,
   });
+  runtime.sockets = sockets;
 
   // Fastify logs every request at info; keep that out of the log unless debugging.
   const verbose = logger.level === "debug" || logger.level === "trace";
@@ -173,6 +191,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
     // Path parameters up to a 100-character room name in any spelling (default 100 UTF-16
     // units: too few for `𠮷` × 100 or a decomposed name); each route checks its own.
     routerOptions: { maxParamLength: MAX_ROOM_PARAM_LENGTH },
+    // Route schemas: the query and path are read as text, a JSON body keeps its own types.
+    schemaController: schemaValidators,
     // A path that is not valid percent-encoding (`/chat/%ZZ/`): 400 `SB_ERR_BAD_PATH`, as at
     // the handshake, in the one error body (not Fastify's own); the only other error this
     // sees, a failed async route constraint (none here), is a bad request too.
@@ -182,16 +202,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
   fastify.addHook("onRoute", (route) => {
     // Read `access` later: the auth plugin of the route's own context fills it after this hook.
     for (const method of [route.method].flat()) {
-      routes.push({ method, url: route.url, get access() { return route.config?.access ?? "user"; } });
+      routes.push({ method, url: route.url, get access() { return route.config?.access ?? "user"; }, get schema() { return route.schema; } });
     }
   });
   await fastify.register(securityHeaders);
+  await fastify.register(pageCaching);
+  // Collects every route from here on into the OpenAPI document (served by apiDocs below).
+  await fastify.register(openapi);
   await fastify.register(socketsPlugin(sockets));
   // One error body everywhere; state-changing requests from other sites refused first.
   await fastify.register(errorBodies);
   await fastify.register(sameOrigin, { allowed: config.allowedOrigins });
   // Failed sign-ins, counted per account and address (on Redis across nodes).
-  const throttleRedis = primaryRedis(config) ? new Redis(primaryRedis(config)!, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false }) : null;
+  // Its two scripts touch one key each, so they run on a Cluster as they are.
+  const throttleTarget = sharedRedis(config);
+  const throttleRedis = throttleTarget ? connectRedis(throttleTarget, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false }) : null;
+  throttleRedis?.on("error", () => undefined); // skipOnError: an outage lets sign-ins through, unthrottled; the layer logs it
   await fastify.register(rateLimit, {
     global: false,
     exponentialBackoff: true,
@@ -208,11 +234,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
     });
   };
   await guarded(async (app) => app.register(fastifyStatic, { root: join(WEB_ROOT, "static"), prefix: "/static/" }), "public");
-  await guarded(clientAssets);
+  await guarded(webAssets);
   for (const { parts } of started) if (parts.http) await guarded(parts.http);
   await guarded(graphql.http);
   const metrics = createMetrics(sockets, layer, auth.throttle.stats);
   await guarded(healthRoutes(db as Kysely<unknown>, layer, metrics.registry, { metricsToken: config.metricsToken }));
+  await guarded(apiDocs);
   // METRICS_PORT: /metrics also on a listener of its own (no token: only the scraper reaches it).
   const metricsServer = config.metricsPort === null ? null : metricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
 
@@ -221,6 +248,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
 
   // The scheduler: fires once per cluster (leader election on Redis; the only node in memory).
   const beat = config.beat ? await startBeat(config, layer, logger, moduleSchedules(modules)) : null;
+  runtime.beat = beat;
+  runtime.worker = worker ? { channels: config.workers, counts: worker.counts } : null;
 
   let closed = false;
   return {
@@ -236,7 +265,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}, modul
     logger,
     modules,
     async listen() {
-      await fastify.listen({ host: config.host, port: config.port });
+      await fastify.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
       const address = fastify.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       const host = config.host.includes(":") ? `[${config.host}]` : config.host;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DEFAULT_LIMITS, SwitchboardError, defineErrors, parseRateLimit, trustedProxies, type SocketLimits } from "./core/index.js";
+import { DEFAULT_LIMITS, SwitchboardError, defineErrors, parseRateLimit, parseRedisNodes, trustedProxies, type RedisNode, type SocketLimits } from "./core/index.js";
 import { DEFAULT_PASSWORD_MIN_LENGTH, PASSWORD_MIN_LENGTH_CEILING, PASSWORD_MIN_LENGTH_FLOOR } from "./auth/passwords.js";
 import { parseExternalTokenConfig, type ExternalTokenConfig } from "./auth/external-token-config.js";
 
@@ -14,9 +14,17 @@ export interface Config {
   databaseUrl: string;
   /**
    * `REDIS_URL`, split once: one URL, or several to shard the channel layer over (presence
-   * and beat's leader lock use the first). Empty: the in-memory layer (one process only).
+   * and beat's leader lock use the first). Empty (and no Sentinel or Cluster below): the
+   * in-memory layer (one process only). At most one of `REDIS_URL`, `REDIS_SENTINELS`,
+   * `REDIS_CLUSTER` is set.
    */
   redisUrls: string[];
+  /** `REDIS_SENTINELS` (`host:port,…`): the sentinels of a Sentinel-managed primary; empty: none. */
+  redisSentinels: RedisNode[];
+  /** `REDIS_SENTINEL_NAME`: that primary's name at the sentinels; set exactly when `redisSentinels` is. */
+  redisSentinelName: string | null;
+  /** `REDIS_CLUSTER` (`host:port,…`): a Redis Cluster's seed nodes; empty: none. */
+  redisCluster: RedisNode[];
   /** Allowed socket Origins; empty means the server's own host only. */
   allowedOrigins: string[];
   secretKey: string;
@@ -47,8 +55,17 @@ export interface Config {
    * handshake; then 408.
    */
   handshakeTimeoutMs: number;
-  /** Socket limits (`WS_RATE_LIMIT`, `WS_MAX_BUFFERED`, `WS_MAX_CONNECTIONS_PER_IP`, `WS_PING_INTERVAL`). */
+  /**
+   * Socket limits (`WS_RATE_LIMIT`, `WS_MAX_BUFFERED`, `WS_MAX_CONNECTIONS_PER_IP`,
+   * `WS_PING_INTERVAL`, `WS_MAX_GROUPS`, `WS_MAX_PENDING_HANDSHAKES`, `WS_RETRY_AFTER_MAX`).
+   */
   limits: SocketLimits;
+  /**
+   * Connections the kernel may hold for the listener before the server accepts them
+   * (`LISTEN_BACKLOG`, default 4096; Linux caps it at `net.core.somaxconn`). A connection
+   * over it loses its SYN and waits a second or more for the client's retransmit.
+   */
+  listenBacklog: number;
   /** `METRICS_TOKEN` (≥ 16 characters): `/metrics` on the main port needs `Authorization: Bearer <it>`; null: 404 there. */
   metricsToken: string | null;
   /** `METRICS_HOST` (default `127.0.0.1`): the address of the separate metrics listener. */
@@ -96,6 +113,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const url of redisUrls) {
     if (!/^rediss?:\/\/[^\s]+$/.test(url)) problems.push(`REDIS_URL must be redis:// or rediss:// URLs, comma-separated (got ${JSON.stringify(url)})`);
   }
+  const redisNodes = (name: "REDIS_SENTINELS" | "REDIS_CLUSTER"): RedisNode[] => {
+    try {
+      return parseRedisNodes(env[name] ?? "");
+    } catch (error) {
+      problems.push(`${name} must be host:port entries, comma-separated: ${(error as Error).message}`);
+      return [];
+    }
+  };
+  const redisSentinels = redisNodes("REDIS_SENTINELS");
+  const redisCluster = redisNodes("REDIS_CLUSTER");
+  const redisSentinelName = env.REDIS_SENTINEL_NAME?.trim() || null;
+  const redisForms = (["REDIS_URL", "REDIS_SENTINELS", "REDIS_CLUSTER"] as const).filter((name) => env[name]?.trim());
+  if (redisForms.length > 1) problems.push(`set one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER, not several (got ${redisForms.join(" and ")})`);
+  if (env.REDIS_SENTINELS?.trim() && !redisSentinelName) problems.push("REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the primary's name in the sentinels' `sentinel monitor` line)");
+  if (redisSentinelName && !env.REDIS_SENTINELS?.trim()) problems.push("REDIS_SENTINEL_NAME needs REDIS_SENTINELS (the sentinels' host:port list)");
+  if (redisSentinelName && !/^[\x21-\x7e]{1,100}$/.test(redisSentinelName)) problems.push(`REDIS_SENTINEL_NAME must be 1–100 visible ASCII characters (got ${JSON.stringify(redisSentinelName)})`);
   const allowedOrigins = (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
   for (const origin of allowedOrigins) {
     if (origin !== "*" && !/^([a-z][a-z0-9+.-]*:\/\/)?(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/.test(origin)) {
@@ -137,6 +170,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   whole("WS_MAX_CONNECTIONS_PER_IP", 1, 1_000_000, (n) => (limits.maxConnectionsPerIp = n));
   whole("WS_PING_INTERVAL", 0, 3600, (n) => (limits.pingIntervalMs = n * 1000));
   whole("WS_MAX_GROUPS", 1, 100_000, (n) => (limits.maxGroupsPerConnection = n));
+  whole("WS_MAX_PENDING_HANDSHAKES", 1, 1_000_000, (n) => (limits.maxPendingHandshakes = n));
+  whole("WS_RETRY_AFTER_MAX", 1, 3600, (n) => (limits.retryAfterMaxSeconds = n));
+  // Node's default (511) drops SYNs when a reconnect wave lands faster than one turn of the
+  // event loop accepts; the kernel holds queued connections for far less than a handshake costs.
+  let listenBacklog = 4096;
+  whole("LISTEN_BACKLOG", 1, 65535, (n) => (listenBacklog = n));
   let passwordMinLength = DEFAULT_PASSWORD_MIN_LENGTH;
   whole("PASSWORD_MIN_LENGTH", PASSWORD_MIN_LENGTH_FLOOR, PASSWORD_MIN_LENGTH_CEILING, (n) => (passwordMinLength = n));
   const proxies = (env.TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
@@ -174,6 +213,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl,
     redisUrls,
+    redisSentinels,
+    redisSentinelName: redisSentinels.length > 0 ? redisSentinelName : null,
+    redisCluster,
     allowedOrigins,
     secretKey: secretKey || storedSecretKey(dataDir),
     logLevel,
@@ -185,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordMinLength,
     debug: env.DEBUG === "1",
     limits,
+    listenBacklog,
     trustedProxies: proxies,
     maxFrameBytes,
     handshakeTimeoutMs,

@@ -21,6 +21,7 @@ const PUBLIC_HTTP = [
   "GET /workorders/new/",
   "GET /workorders/admin/",
   "GET /workorders/:id/",
+  "GET /admin/",
   "GET /graphql/",
   // Sign-up, log-in, log-out (forms with CSRF tokens) and token issue.
   "GET /accounts/signup/",
@@ -35,13 +36,16 @@ const PUBLIC_HTTP = [
   "POST /graphql/",
   // Static files and the browser client.
   "GET /static/*",
-  "GET /static/vendor/elk.bundled.js",
-  "GET /static/graphiql/:file",
+  "GET /assets/:file",
   "GET /client/:file",
   // Health, and metrics (public to the auth plugin: the handler asks METRICS_TOKEN, 404 without one).
   "GET /healthz",
   "GET /readyz",
   "GET /metrics",
+  // The API's own description: the OpenAPI document and its reference page (with its files).
+  "GET /api/openapi.json",
+  "GET /api/docs/",
+  "GET /api/docs/:file",
   // The public chat, while CHAT_REQUIRE_LOGIN is off (with it on, the POST needs a user).
   "GET /api/rooms/:room/messages",
   "GET /api/rooms/:room/presence",

@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Kysely, Migration } from "kysely";
 import type { Auth } from "../auth/index.js";
 import type { SocketRoutes } from "../auth/socket-routes.js";
+import type { BeatStatus } from "../beat/beat.js";
 import type { Schedule } from "../beat/schedule.js";
 import type { Config } from "../config.js";
-import type { CatalogEntry, ChannelConsumerClass, ChannelLayer, Logger } from "../core/index.js";
+import type { CatalogEntry, ChannelConsumerClass, ChannelLayer, Logger, SocketServer } from "../core/index.js";
 import type { GraphQLContribution } from "../graphql/builder.js";
 import type { Database } from "../storage/schema.js";
 
@@ -16,6 +17,34 @@ export interface AppContext {
   logger: Logger;
   /** Users, sessions, tokens and the one identifier (see `auth/`). */
   auth: Auth;
+  /**
+   * The running server's parts, for modules that watch it (the admin dashboard): filled in
+   * by `buildApp` once it has made them, so read them when serving, not in `start`.
+   */
+  runtime?: AppRuntime;
+}
+
+/** What {@link AppContext.runtime} holds: null where this process does not run that part. */
+export interface AppRuntime {
+  readonly sockets: SocketServer | null;
+  /** The scheduler, when this process runs one (`BEAT=1`). */
+  readonly beat: { status(): BeatStatus } | null;
+  /** The background worker, when `WORKERS` names channels for this process. */
+  readonly worker: { readonly channels: readonly string[]; readonly counts: { readonly handled: number; readonly failed: number } } | null;
+  /** Every started module's {@link AppParts.report}, by module name. */
+  reports(): Promise<Record<string, ModuleReport>>;
+}
+
+/** A room (or group) as its module reports it: members on this node, lines published here since start. */
+export interface RoomReport {
+  name: string;
+  members: number;
+  messages: number;
+}
+
+/** What a module tells the admin dashboard about itself, on this node (plain JSON). */
+export interface ModuleReport {
+  rooms?: RoomReport[];
 }
 
 /** A started module: what it serves while the application runs. */
@@ -29,6 +58,8 @@ export interface AppParts {
   http?: FastifyPluginAsync;
   /** Its part of the GraphQL schema: types and root fields added on the shared builder, each field with `authScopes`. */
   graphql?: GraphQLContribution;
+  /** What it tells the admin dashboard, read every few seconds: keep it cheap (no database read). */
+  report?(): ModuleReport | Promise<ModuleReport>;
   /** Stops what the module started (runners, stores); called in reverse order of start. */
   close?(): Promise<void>;
 }

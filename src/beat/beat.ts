@@ -12,6 +12,12 @@ export interface BeatOptions {
   clock?: () => number;
 }
 
+/** What {@link Beat.status} answers. */
+export interface BeatStatus {
+  leader: boolean;
+  entries: { name: string; target: string; type: string; next: number | null }[];
+}
+
 /** Longest single timer wait; setTimeout cannot wait longer than 2^31-1 ms. */
 const MAX_WAIT = 60_000;
 
@@ -46,6 +52,17 @@ export class Beat {
     this.#election = options.election;
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * What this node's beat holds right now, for the admin dashboard: whether it leads, and
+   * each entry's target and next fire time (milliseconds since the epoch).
+   */
+  status(): BeatStatus {
+    return {
+      leader: this.#election.isLeader,
+      entries: this.#entries.map((e) => ({ name: e.name, target: `${e.target.kind} ${e.target.name}`, type: e.type, next: this.#due.get(e.name) ?? null })),
+    };
   }
 
   async start(): Promise<void> {

@@ -1,12 +1,12 @@
 import type { Config } from "../config.js";
 import type { ChannelLayer, Logger } from "../core/index.js";
-import { primaryRedis } from "../runtime/layer.js";
+import { sharedRedis, type RedisConfig } from "../runtime/layer.js";
 import { Beat } from "./beat.js";
 import { SoleLeader, type LeaderElection } from "./leader.js";
 import { RedisLeaderElection } from "./leader-redis.js";
 import { loadSchedule, planSchedule, type Schedule } from "./schedule.js";
 
-export { Beat } from "./beat.js";
+export { Beat, type BeatStatus } from "./beat.js";
 export { SoleLeader, type LeaderElection } from "./leader.js";
 export { RedisLeaderElection } from "./leader-redis.js";
 export {
@@ -21,9 +21,9 @@ export {
 export { beatserverTiming, parseDuration, type Timing } from "./timing.js";
 
 /** The leader election the configuration asks for: a Redis lock across nodes, or this process alone. */
-export function leaderElection(config: Pick<Config, "redisUrls">, logger: Logger): LeaderElection {
-  const redis = primaryRedis(config);
-  return redis ? new RedisLeaderElection({ url: redis, logger }) : new SoleLeader();
+export function leaderElection(config: RedisConfig, logger: Logger): LeaderElection {
+  const target = sharedRedis(config);
+  return target ? new RedisLeaderElection({ target, logger }) : new SoleLeader();
 }
 
 /**

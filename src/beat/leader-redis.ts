@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
-import { silentLogger, type Logger } from "../core/index.js";
+import { connectRedis, silentLogger, type Logger, type RedisClient, type RedisTarget } from "../core/index.js";
 import type { LeaderElection } from "./leader.js";
 
 /** Extends the lease only if we still hold it. */
@@ -15,14 +14,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-interface ScriptedRedis extends Redis {
+type ScriptedRedis = RedisClient & {
   sbRenew(key: string, id: string, leaseMs: number): Promise<number>;
   sbRelease(key: string, id: string): Promise<number>;
-}
+};
 
-/** Options of {@link RedisLeaderElection}. */
+/** Options of {@link RedisLeaderElection}: give `url` or `target`. */
 export interface RedisLeaderOptions {
-  url: string;
+  url?: string;
+  /** Where Redis is, in any form (one server, Sentinel, Cluster); the lock is one key, so any slot. */
+  target?: RedisTarget;
   /** Key prefix (shared with the channel layer's). Default `switchboard`. */
   prefix?: string;
   /** Milliseconds a leader holds the lock without renewing. Default 3000. */
@@ -52,7 +53,9 @@ export class RedisLeaderElection implements LeaderElection {
     this.#leaseMs = options.leaseMs ?? 3000;
     if (!(this.#leaseMs >= 300)) throw new TypeError("leaseMs must be at least 300");
     this.#logger = options.logger ?? silentLogger;
-    this.#redis = new Redis(options.url, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * 2 ** n, 2000) }) as ScriptedRedis;
+    const target = options.target ?? (options.url ? { url: options.url } : null);
+    if (!target) throw new TypeError("give url or target");
+    this.#redis = connectRedis(target, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * 2 ** n, 2000) }) as ScriptedRedis;
     this.#redis.on("error", () => undefined); // reported once by #campaign
     this.#redis.defineCommand("sbRenew", { numberOfKeys: 1, lua: RENEW });
     this.#redis.defineCommand("sbRelease", { numberOfKeys: 1, lua: RELEASE });

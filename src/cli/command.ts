@@ -7,3 +7,6 @@ export interface Command {
   options: NonNullable<ParseArgsConfig["options"]>;
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
+
+/** Exit code for bad arguments (usage errors), as in BSD sysexits' convention for CLIs. */
+export const USAGE = 2;

@@ -1,5 +1,5 @@
 import { loadConfig } from "../config.js";
-import { createLayer } from "../runtime/layer.js";
+import { createLayer, hasRedis } from "../runtime/layer.js";
 import type { Command } from "./command.js";
 
 /** `switchboard layer-check`: a round trip through the configured channel layer. */
@@ -7,8 +7,9 @@ export const layerCheck: Command = {
   summary: "send a message through the channel layer and receive it back",
   usage: `usage: switchboard layer-check [--timeout <seconds>]
 
-Sends {"type": "hello"} to test_channel on the configured layer (REDIS_URL, or in memory),
-receives it back, prints it and exits 0; exits 1 with the reason when the layer is unreachable.`,
+Sends {"type": "hello"} to test_channel on the configured layer (REDIS_URL, REDIS_SENTINELS
+or REDIS_CLUSTER, or in memory), receives it back, prints it and exits 0; exits 1 with the
+reason when the layer is unreachable.`,
   options: { timeout: { type: "string" } },
   async run(values) {
     const seconds = values.timeout === undefined ? 5 : Number(values.timeout);
@@ -17,7 +18,7 @@ receives it back, prints it and exits 0; exits 1 with the reason when the layer 
       return 2;
     }
     const config = loadConfig();
-    const kind = config.redisUrls.length > 0 ? "redis" : "in-memory";
+    const kind = hasRedis(config) ? "redis" : "in-memory";
     let layer;
     try {
       layer = createLayer(config);

@@ -1,9 +1,8 @@
 import { parseArgs } from "node:util";
-import type { Command } from "./command.js";
+import { USAGE, type Command } from "./command.js";
 import { commands } from "./commands.js";
 
-/** Exit code for bad arguments (usage errors), as in BSD sysexits' convention for CLIs. */
-export const USAGE = 2;
+export { USAGE } from "./command.js";
 
 /** Width the command list is wrapped to (a terminal's, when stdout is one; else 80). */
 function helpWidth(): number {

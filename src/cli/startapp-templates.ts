@@ -102,7 +102,7 @@ import { readPage } from "../../web/pages.js";
 export function ${camel}Pages() {
   const page = readPage("${name}.html");
   return async (app: FastifyInstance): Promise<void> => {
-    app.get("/${name}/", { config: { access: "public" } }, async (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
+    app.get("/${name}/", { config: { access: "public" }, schema: { hide: true } }, async (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
   };
 }
 `,
@@ -126,7 +126,7 @@ export const ${upper}_ERRORS = defineErrors({
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${name} — Switchboard</title>
   <link rel="stylesheet" href="/static/style.css">
-  <script type="module" src="/static/account.js"></script>
+  <script type="module" src="/assets/account.js"></script>
   <script type="module" src="/static/${name}.js"></script>
 </head>
 <body>

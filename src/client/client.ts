@@ -4,6 +4,7 @@ import { LongPollSocket, type LongPollOptions } from "./long-poll.js";
 import { isPresenceFrame, Roster, type Member } from "./presence.js";
 import { watchRefusal } from "./retry-after.js";
 import { ResumeTracker, type HistoryEnd, type Identified, type ResumeResult } from "./resume.js";
+import { Outbox, sessionPrefix } from "./outbox.js";
 import { SendQueue } from "./send-queue.js";
 import { APP_PROTOCOL, BEARER_PREFIX, NORMAL_CLOSURE, OPEN, hasGlobalWebSocket, socketConstructor, type SocketConstructor, type SocketLike } from "./socket.js";
 
@@ -51,6 +52,10 @@ export interface ClientEvents<In> {
   error: ServerError;
   /** A frame that was not JSON, or not an object. */
   invalid: unknown;
+  /** (`acks`) A frame entered the outbox with this client id; it stays pending until `ack`. */
+  pending: { cid: string; frame: Record<string, unknown> };
+  /** (`acks`) The server stored the frame `cid` as message `id`. */
+  ack: { cid: string; id: number };
 }
 
 /** Options of {@link SwitchboardClient}. */
@@ -72,8 +77,17 @@ export interface ClientOptions {
    */
   longPoll?: LongPollOptions;
   backoff?: BackoffOptions;
-  /** Frames kept while disconnected (default 100); `send` returns `rejected` beyond it. */
+  /** Frames kept while disconnected (default 100), or (`acks`) not yet acknowledged; `send` returns `rejected` beyond it. */
   queueLimit?: number;
+  /**
+   * Gives every frame sent an id of the client's own (`cid`: a random session part and a
+   * counter, unless the frame has one) and keeps it until the server answers
+   * `{"type": "ack", "cid", "id"}` (or an error frame carrying that `cid`); after a
+   * reconnect every unacknowledged frame is sent again, in order. The server stores a line
+   * once per `cid`, so a line is stored exactly once even when the server died before its
+   * ack (chat does this; `chatClient` turns it on).
+   */
+  acks?: boolean;
   /**
    * Resume by message id (routes speaking `{"type": "history", "after": id}`, like chat):
    * `after` is the id of the last message the app already shows (0: everything). Frames with
@@ -83,7 +97,11 @@ export interface ClientOptions {
     after: number;
     /** History pages (of up to 500 lines) read per resume before reporting a gap (default 20). */
     maxPages?: number;
-    /** Milliseconds to wait for each history page before reporting a gap and going live (default 10 000). */
+    /**
+     * Milliseconds to wait for a history page (default 10 000) before asking for it again,
+     * waiting twice as long; after the third unanswered ask the client reports a gap and goes
+     * live. (A server busy with a reconnect wave answers late, not never.)
+     */
     timeoutMs?: number;
   };
   /** Source of randomness for the jitter (tests pass a fixed one). */
@@ -105,6 +123,9 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   readonly #options: ClientOptions;
   readonly #WebSocket: SocketConstructor | null;
   readonly #queue: SendQueue<string>;
+  readonly #outbox: Outbox | null;
+  readonly #session = sessionPrefix();
+  #sent = 0;
   readonly #roster = new Roster();
   readonly #resume: ResumeTracker<In> | null;
   #socket: SocketLike | null = null;
@@ -125,6 +146,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     this.#options = options;
     this.#WebSocket = options.longPoll && !options.WebSocket && !hasGlobalWebSocket() ? null : socketConstructor(options.WebSocket);
     this.#queue = new SendQueue(options.queueLimit ?? 100);
+    this.#outbox = options.acks ? new Outbox(options.queueLimit ?? 100) : null;
     this.#resume = options.resume ? new ResumeTracker<In>(options.resume.after, options.resume.maxPages ?? 20) : null;
     queueMicrotask(() => void this.#connect());
   }
@@ -144,23 +166,46 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
   }
 
   get queued(): number {
-    return this.#queue.size;
+    return this.#outbox?.size ?? this.#queue.size;
   }
 
-  /** The members present now (empty while disconnected). */
+  /** The members present now (empty while disconnected); in a large room, a sample (see `memberCount`). */
   get members(): Member[] {
     return this.#roster.list();
   }
 
-  /** Sends `frame` now if the socket is open, else queues it (`rejected` when the queue is full or the client is closed). */
+  /** How many members the room has across the cluster, as the server counts them, also when `members` is a sample (0 while disconnected). */
+  get memberCount(): number {
+    return this.#roster.count;
+  }
+
+  /**
+   * Sends `frame` now if the socket is open, else queues it (`rejected` when the queue is
+   * full or the client is closed). With `acks` the frame is kept (and resent after a
+   * reconnect) until acknowledged.
+   */
   send(frame: Out): SendResult {
     if (this.#stopped) return "rejected";
+    if (this.#outbox) return this.#sendTracked(frame as Record<string, unknown>);
     const text = JSON.stringify(frame);
     if (this.#socket?.readyState === OPEN && this.#state === "open") {
       this.#socket.send(text);
       return "sent";
     }
     return this.#queue.push(text) ? "queued" : "rejected";
+  }
+
+  #sendTracked(frame: Record<string, unknown>): SendResult {
+    const cid = typeof frame.cid === "string" ? frame.cid : `${this.#session}.${(this.#sent += 1)}`;
+    const tracked = { ...frame, cid };
+    const text = JSON.stringify(tracked);
+    if (!this.#outbox!.add(cid, text)) return "rejected";
+    this.emit("pending", { cid, frame: tracked });
+    if (this.#socket?.readyState === OPEN && this.#state === "open") {
+      this.#socket.send(text);
+      return "sent";
+    }
+    return "queued";
   }
 
   /** Closes the socket for good (code 1000); queued frames are dropped. */
@@ -174,6 +219,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     const socket = this.#socket;
     this.#socket = null;
     this.#queue.drain();
+    this.#outbox?.clear();
     if (socket && socket.readyState <= OPEN) socket.close(NORMAL_CLOSURE, "client closed");
     this.#setState({ state: "stopped" });
   }
@@ -269,10 +315,13 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     this.#attempt = 0;
     this.#setState({ state: "open" });
     if (this.#resume) {
-      socket.send(JSON.stringify({ type: "history", after: this.#resume.begin() }));
-      this.#armResumeTimer(socket);
+      const after = this.#resume.begin();
+      socket.send(JSON.stringify({ type: "history", after }));
+      this.#armResumeTimer(socket, after);
     }
     for (const text of this.#queue.drain()) socket.send(text);
+    // Unacknowledged lines again, in order: the server stores each once, whatever it saw.
+    for (const text of this.#outbox?.frames() ?? []) socket.send(text);
   }
 
   #received(socket: SocketLike, data: unknown): void {
@@ -289,7 +338,15 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
       return;
     }
     const record = frame as Record<string, unknown>;
-    if (typeof record.error === "string") return this.#serverError(record as ServerError);
+    if (this.#outbox && record.type === "ack" && typeof record.cid === "string" && typeof record.id === "number") {
+      if (this.#outbox.settle(record.cid)) this.emit("ack", { cid: record.cid, id: record.id });
+      return;
+    }
+    if (typeof record.error === "string") {
+      // Refused for good (invalid, too long…): not sent again.
+      if (typeof record.cid === "string") this.#outbox?.settle(record.cid);
+      return this.#serverError(record as ServerError);
+    }
     if (isPresenceFrame(record)) {
       this.#roster.apply(record);
       this.emit("presence", this.#roster.list());
@@ -301,7 +358,7 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
       this.#deliver(frames);
       if (next !== null) {
         socket.send(JSON.stringify({ type: "history", after: next }));
-        this.#armResumeTimer(socket);
+        this.#armResumeTimer(socket, next);
       }
       if (result) {
         this.#clearResumeTimer();
@@ -327,12 +384,19 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
     this.emit("resume", result);
   }
 
-  #armResumeTimer(socket: SocketLike): void {
+  /** Waits for the page after `after`; asks again twice (waiting twice as long each time), then gives up. */
+  #armResumeTimer(socket: SocketLike, after: number, asked = 1): void {
     this.#clearResumeTimer();
+    const waitMs = (this.#options.resume?.timeoutMs ?? 10_000) * 2 ** (asked - 1);
     this.#resumeTimer = setTimeout(() => {
       this.#resumeTimer = null;
-      if (this.#socket === socket && this.#resume?.resuming) this.#giveUpResume();
-    }, this.#options.resume?.timeoutMs ?? 10_000);
+      if (this.#socket !== socket || !this.#resume?.resuming) return;
+      if (asked >= 3 || socket.readyState !== OPEN) return this.#giveUpResume();
+      // The same page again: a late answer to the first ask is then just one more page,
+      // and its lines are kept once each.
+      socket.send(JSON.stringify({ type: "history", after }));
+      this.#armResumeTimer(socket, after, asked + 1);
+    }, waitMs);
   }
 
   #clearResumeTimer(): void {
@@ -360,6 +424,6 @@ export class SwitchboardClient<In extends object = Record<string, unknown>, Out 
 
   #setState(change: Omit<StateChange, "attempt" | "queued" | "transport">): void {
     this.#state = change.state;
-    this.emit("state", { ...change, transport: this.#transport, attempt: this.#attempt, queued: this.#queue.size });
+    this.emit("state", { ...change, transport: this.#transport, attempt: this.#attempt, queued: this.queued });
   }
 }

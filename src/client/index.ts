@@ -12,4 +12,4 @@ export type { HistoryEnd, ResumeResult } from "./resume.js";
 export type { SocketConstructor, SocketLike } from "./socket.js";
 export { chatClient, httpUrl, notifyClient, socketUrl, workOrderClient } from "./routes.js";
 export type { ChatClientOptions, RouteOptions } from "./routes.js";
-export type { ChatLine, ChatSend, NotifyFrame, NotifySend, WorkOrderFrame } from "../protocol/index.js";
+export type { ChatAck, ChatLine, ChatSend, NotifyFrame, NotifySend, WorkOrderFrame } from "../protocol/index.js";

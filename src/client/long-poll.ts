@@ -116,18 +116,25 @@ export class LongPollSocket implements SocketLike {
   }
 
   async #post(body: string): Promise<void> {
+    const { cid } = parsedFrame(body) as { cid?: unknown };
+    const key: Record<string, string> = typeof cid === "string" ? { "idempotency-key": cid } : {};
     try {
       const response = await this.#fetch(this.#url, {
         method: "POST",
-        headers: { ...this.#headers, "content-type": "application/json" },
+        headers: { ...this.#headers, ...key, "content-type": "application/json" },
         body,
         signal: this.#abort.signal,
       });
-      // Stored: the line comes back through the poll, as a socket's line comes back through its group.
-      if (response.ok) return;
+      // Stored (201, or 200: stored before under this key): the line comes back through the
+      // poll, as a socket's line comes back through its group; the answer is its ack.
+      if (response.ok) {
+        const line = (await response.json().catch(() => null)) as { id?: unknown } | null;
+        if (typeof cid === "string" && typeof line?.id === "number") this.#frame({ type: "ack", cid, id: line.id });
+        return;
+      }
       const refusal = (await response.json().catch(() => null)) as { error?: unknown } | null;
       // Refused with a coded body (invalid_message, rate_limited, …): said as a socket says it, and the client goes on.
-      if (refusal && typeof refusal.error === "string" && response.status !== 503) this.#frame(refusal);
+      if (refusal && typeof refusal.error === "string" && response.status !== 503) this.#frame(typeof cid === "string" ? { ...refusal, cid } : refusal);
       else {
         this.#refused(response.status, retryAfterMs(response.headers.get("retry-after")));
         throw new Error(`HTTP ${response.status}`);

@@ -35,13 +35,16 @@ export type ChatClientOptions = Omit<RouteOptions, "longPoll"> & { after?: numbe
  * the socket into presence: `members` and the `presence` event. Without it the room sends
  * only lines, as the Channels tutorial's page expects. When no WebSocket opens (none in
  * the runtime, or blocked on the way) it long-polls `/api/rooms/<room>/messages` instead.
+ * Lines carry a `cid` and stay pending until acknowledged (`acks`, on unless false): each
+ * ends up in the room once, even across a server crash.
  */
 export function chatClient(room: string, options: ChatClientOptions = {}): SwitchboardClient<ChatLine, ChatSend> {
-  const { base, after = 0, protocols = [APP_PROTOCOL], longPoll = {}, ...rest } = options;
+  const { base, after = 0, protocols = [APP_PROTOCOL], longPoll = {}, acks = true, ...rest } = options;
   const path = encodeURIComponent(room);
   return new SwitchboardClient<ChatLine, ChatSend>({
     resume: { after },
     ...rest,
+    acks,
     protocols,
     url: socketUrl(`/ws/chat/${path}/`, base),
     longPoll: longPoll === false ? undefined : { url: httpUrl(`/api/rooms/${path}/messages`, base), ...longPoll },

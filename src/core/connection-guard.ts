@@ -13,7 +13,7 @@ export interface ConnectionGuardOptions {
   /** Milliseconds from accept until the first request's headers must be complete. */
   headersTimeoutMs: number;
   /** Where refusals are counted (`rejected` by HTTP status). */
-  stats?: SocketStats;
+  stats?: Pick<SocketStats, "rejected">;
   logger?: Logger;
 }
 
@@ -53,10 +53,16 @@ export function headerTimeouts(headersTimeoutMs: number): Pick<ServerOptions, "h
 export class ConnectionGuard {
   readonly #max: number;
   readonly #timeoutMs: number;
-  readonly #stats: SocketStats | null;
+  readonly #stats: Pick<SocketStats, "rejected"> | null;
   readonly #logger: Logger;
   readonly #perAddress = new Map<string, number>();
-  readonly #counted = new WeakSet<Duplex>();
+  /** Each counted socket's address (read at accept: a closed socket may no longer say). */
+  readonly #counted = new WeakMap<Duplex, string>();
+  /**
+   * One `close` listener shared by every counted socket (it gets the socket as `this`),
+   * not a closure per socket: at 18,000 sockets the closures alone cost megabytes.
+   */
+  readonly #onClose: (this: Duplex) => void;
   /** Connections still waiting for their first request's headers, with their deadline. */
   readonly #deadlines = new Map<Duplex, NodeJS.Timeout>();
   readonly #attached = new Set<Server>();
@@ -68,6 +74,17 @@ export class ConnectionGuard {
     this.#timeoutMs = options.headersTimeoutMs;
     this.#stats = options.stats ?? null;
     this.#logger = options.logger ?? silentLogger;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listener's own `this` is the socket
+    const guard = this;
+    this.#onClose = function (this: Duplex) {
+      guard.#closed(this);
+    };
+  }
+
+  #closed(socket: Duplex): void {
+    const address = this.#counted.get(socket);
+    if (address !== undefined) this.#release(address);
+    this.#clear(socket);
   }
 
   /** Guards `server`'s connections (an `https.Server`'s once TLS is set up) from now on. Returns `this`. */
@@ -96,16 +113,24 @@ export class ConnectionGuard {
    */
   admit(socket: Duplex, address: string = (socket as Partial<Socket>).remoteAddress ?? ""): boolean {
     if (this.#counted.has(socket)) return true;
+    if (!this.#take(address)) return false;
+    this.#counted.set(socket, address);
+    socket.once("close", this.#onClose);
+    return true;
+  }
+
+  /** Counts one more connection of `address`; false when it is at the cap. */
+  #take(address: string): boolean {
     const count = this.#perAddress.get(address) ?? 0;
     if (count >= this.#max) return false;
     this.#perAddress.set(address, count + 1);
-    this.#counted.add(socket);
-    socket.once("close", () => {
-      const left = (this.#perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) this.#perAddress.delete(address);
-      else this.#perAddress.set(address, left);
-    });
     return true;
+  }
+
+  #release(address: string): void {
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left <= 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, left);
   }
 
   /** Connections counted against `address` right now. */
@@ -119,16 +144,18 @@ export class ConnectionGuard {
   }
 
   readonly #onConnection = (socket: Socket): void => {
-    if (!this.admit(socket)) {
+    const address = socket.remoteAddress ?? "";
+    if (!this.#take(address)) {
       this.#count("SB_ERR_TOO_MANY_CONNECTIONS");
-      this.#logger.debug({ code: "SB_ERR_TOO_MANY_CONNECTIONS", address: socket.remoteAddress }, "connection refused at accept");
+      this.#logger.debug({ code: "SB_ERR_TOO_MANY_CONNECTIONS", address }, "connection refused at accept");
       socket.destroy();
       return;
     }
+    this.#counted.set(socket, address);
     const timer = setTimeout(() => this.#expire(socket), this.#timeoutMs);
     timer.unref();
     this.#deadlines.set(socket, timer);
-    socket.once("close", () => this.#clear(socket));
+    socket.once("close", this.#onClose);
   };
 
   readonly #onHeaders = (request: IncomingMessage): void => {

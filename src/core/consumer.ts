@@ -22,16 +22,32 @@ export abstract class Consumer {
   channelLayer: ChannelLayer | null = null;
   /** This consumer's own channel on the layer; `layer.send(channelName, msg)` reaches it. */
   channelName = "";
-  /** Logger bound to this connection. */
-  logger: Logger = silentLogger;
-
+  #logger: Logger | null = null;
   readonly #mailbox: Task[] = [];
   #draining = false;
-  #drained: Array<() => void> = [];
+  /** Who waits in {@link whenDrained}; null while nobody does (most consumers, always). */
+  #drained: Array<() => void> | null = null;
   #pump: AbortController | null = null;
   #listen: ListenHandle | null = null;
   /** True while the layer holds this channel's messages because the mailbox is full. */
   #paused = false;
+
+  /**
+   * Logger bound to this connection (or worker channel). Made by {@link createLogger} on
+   * first use: a logger child per idle socket costs more than the rest of its consumer.
+   */
+  get logger(): Logger {
+    return (this.#logger ??= this.createLogger());
+  }
+
+  set logger(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Makes the logger on first use of {@link logger}; the default is silent. */
+  protected createLogger(): Logger {
+    return silentLogger;
+  }
 
   /**
    * Routes a layer message to its handler and returns what the handler returns (a promise
@@ -63,7 +79,7 @@ export abstract class Consumer {
   /** Resolves once every queued event has been handled. */
   protected whenDrained(): Promise<void> {
     if (!this.#draining && this.#mailbox.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#drained.push(resolve));
+    return new Promise((resolve) => (this.#drained ??= []).push(resolve));
   }
 
   async #drain(): Promise<void> {
@@ -86,7 +102,13 @@ export abstract class Consumer {
       void this.#drain();
       return;
     }
-    for (const resolve of this.#drained.splice(0)) resolve();
+    // An emptied array keeps its backing store (room for 16 tasks) until its length is set
+    // to 0: an idle consumer should not hold it.
+    this.#mailbox.length = 0;
+    const drained = this.#drained;
+    if (drained === null) return;
+    this.#drained = null;
+    for (const resolve of drained) resolve();
   }
 
   /**

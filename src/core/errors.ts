@@ -62,6 +62,7 @@ export const ERRORS = {
   SB_ERR_FRAME_TOO_BIG: { message: "frame larger than the limit", closeCode: CloseCode.MESSAGE_TOO_BIG },
   SB_ERR_INVALID_UTF8: { message: "text frame is not valid UTF-8", closeCode: CloseCode.INVALID_PAYLOAD },
   SB_ERR_SHUTTING_DOWN: { message: "server is shutting down", status: 503, closeCode: CloseCode.SERVICE_RESTART },
+  SB_ERR_OVERLOADED: { message: "too many handshakes in progress: try again later", status: 503, frame: "overloaded" },
   SB_ERR_INVALID_JSON: { message: "frame is not valid JSON", frame: "invalid_json" },
   SB_ERR_EXPECTED_TEXT: { message: "binary frame where a JSON text frame was expected", frame: "expected_text" },
   // SB_ERR_INVALID_MESSAGE (the chat's 4096-byte rule) is the chat app's: src/apps/chat/errors.ts.

@@ -40,14 +40,19 @@ export interface Connection {
 export class Handshake implements Connection {
   #state: "pending" | "accepted" | "rejected" = "pending";
   #timer: NodeJS.Timeout | undefined;
-  #onSettled!: (state: "accepted" | "rejected") => void;
-  readonly settled = new Promise<"accepted" | "rejected">((resolve) => (this.#onSettled = resolve));
+  /** Made when someone asks for {@link settled}; dropped once settled. */
+  #settled: Promise<"accepted" | "rejected"> | null = null;
+  #onSettled: ((state: "accepted" | "rejected") => void) | null = null;
 
   // Released once the handshake is settled: an open socket should not keep its upgrade
-  // request (headers are on the scope) alive for its whole life.
+  // request (headers are on the scope), the server's callback or this object alive.
   #request: IncomingMessage | null;
   #socket: Duplex | null;
   #head: Buffer | null;
+  #onAccepted: ((ws: WebSocket) => void) | null;
+  readonly #onSocketClose = (): void => {
+    if (this.#state === "pending") this.#settle("rejected");
+  };
 
   constructor(
     request: IncomingMessage,
@@ -59,20 +64,25 @@ export class Handshake implements Connection {
     readonly limits: SocketLimits,
     readonly stats: SocketStats,
     timeoutMs: number,
-    readonly onAccepted: (ws: WebSocket) => void,
+    onAccepted: (ws: WebSocket) => void,
   ) {
     this.#request = request;
     this.#socket = socket;
     this.#head = head;
+    this.#onAccepted = onAccepted;
     this.#timer = setTimeout(() => this.refuse("SB_ERR_HANDSHAKE_TIMEOUT"), timeoutMs);
     this.#timer.unref();
-    socket.once("close", () => {
-      if (this.#state === "pending") this.#settle("rejected");
-    });
+    socket.on("close", this.#onSocketClose);
   }
 
   get state(): "pending" | "accepted" | "rejected" {
     return this.#state;
+  }
+
+  get settled(): Promise<"accepted" | "rejected"> {
+    if (this.#settled) return this.#settled;
+    if (this.#state !== "pending") return Promise.resolve(this.#state);
+    return (this.#settled = new Promise((resolve) => (this.#onSettled = resolve)));
   }
 
   accept(subprotocol?: string): Promise<WebSocket> {
@@ -82,6 +92,7 @@ export class Handshake implements Connection {
     const request = this.#request!;
     const socket = this.#socket!;
     const head = this.#head!;
+    const onAccepted = this.#onAccepted!;
     this.#settle("accepted");
     (request as IncomingMessage & { [kChosenProtocol]?: string })[kChosenProtocol] = subprotocol;
     return new Promise((resolve, reject) => {
@@ -95,7 +106,7 @@ export class Handshake implements Connection {
       socket.once("close", gone);
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         socket.off("close", gone);
-        this.onAccepted(ws);
+        onAccepted(ws);
         resolve(ws);
       });
     });
@@ -131,9 +142,14 @@ export class Handshake implements Connection {
     this.#state = state;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#socket?.off("close", this.#onSocketClose);
     this.#request = null;
     this.#socket = null;
     this.#head = null;
-    this.#onSettled(state);
+    this.#onAccepted = null;
+    const resolve = this.#onSettled;
+    this.#onSettled = null;
+    this.#settled = null;
+    resolve?.(state);
   }
 }

@@ -1,14 +1,18 @@
 import { sealFromDispatch } from "./dispatch.js";
 import { errorFrame } from "./errors.js";
+import { textFrame } from "./frames.js";
 import type { Kwargs } from "./scope.js";
-import { WebsocketConsumer } from "./websocket-consumer.js";
+import { WebsocketConsumer, kSendFrame } from "./websocket-consumer.js";
 
 /**
- * Serialized frames of frozen objects. Layer messages arrive deep-frozen and shared by every
- * member of a group send, so a consumer that forwards them serializes once per group send,
- * not once per socket.
+ * Whole text frames (header and JSON) of frozen objects. Layer messages arrive deep-frozen
+ * and shared by every member of a group send, so a consumer that forwards one serializes
+ * and frames it once per group send, and every member's socket gets the same bytes.
  */
-const encoded = new WeakMap<object, string>();
+type FrameCache = WeakMap<object, Buffer>;
+/** Frames made by the default encoder; a class with its own `encodeJson` gets its own cache. */
+const defaultFrames: FrameCache = new WeakMap();
+const framesByEncoder = new WeakMap<(content: unknown) => string, FrameCache>();
 
 /**
  * A consumer speaking JSON text frames (Channels' `AsyncJsonWebsocketConsumer`).
@@ -33,11 +37,12 @@ export class JsonWebsocketConsumer<K extends Kwargs = Kwargs> extends WebsocketC
   sendJson(content: unknown): void {
     if (!this.isOpen) return;
     if (content !== null && typeof content === "object" && Object.isFrozen(content)) {
-      let frame = encoded.get(content);
-      if (frame === undefined) encoded.set(content, (frame = this.encodeJson(content)));
-      // A string, not a Buffer: ws then writes header and payload as one buffer (one write
-      // syscall); a Buffer payload goes out as two (writev), which costs more per frame.
-      this.send(frame);
+      const encoder = this.encodeJson;
+      let cache = encoder === JsonWebsocketConsumer.prototype.encodeJson ? defaultFrames : framesByEncoder.get(encoder);
+      if (cache === undefined) framesByEncoder.set(encoder, (cache = new WeakMap()));
+      let frame = cache.get(content);
+      if (frame === undefined) cache.set(content, (frame = textFrame(this.encodeJson(content))));
+      this[kSendFrame](frame);
       return;
     }
     this.send(this.encodeJson(content));

@@ -15,15 +15,30 @@ export interface SocketLimits {
   pingIntervalMs: number;
   /** Groups one connection may be in at once. Default 100. */
   maxGroupsPerConnection: number;
+  /**
+   * Handshakes in flight at once, server-wide: from the upgrade request (queued, then started
+   * a batch per turn of the event loop) until the socket app accepts or refuses it. One more
+   * is answered at once with 503 and a `Retry-After` (`SB_ERR_OVERLOADED`). Default 2048.
+   */
+  maxPendingHandshakes: number;
+  /** The largest `Retry-After` (seconds) of that 503; each refusal draws 1…this at random. Default 5. */
+  retryAfterMaxSeconds: number;
 }
 
-/** The defaults: 100 frames/s with bursts of 200, 1 MiB of backlog, 256 sockets per address, pings every 30 s. */
+/**
+ * The defaults: 100 frames/s with bursts of 200, 1 MiB of backlog, 256 sockets per address,
+ * pings every 30 s, 2048 handshakes in flight, retries after 1–5 s.
+ */
 export const DEFAULT_LIMITS: SocketLimits = {
   rateLimit: { messages: 100, perSeconds: 1, burst: 200 },
   maxBufferedBytes: 1024 * 1024,
   maxConnectionsPerIp: 256,
   pingIntervalMs: 30_000,
   maxGroupsPerConnection: 100,
+  // A core completes some 2,000–3,000 handshakes a second: 2048 queued is under a second of
+  // work, and a client told to come back later loses less than one left waiting longer.
+  maxPendingHandshakes: 2048,
+  retryAfterMaxSeconds: 5,
 };
 
 /** Parses `WS_RATE_LIMIT`: `"<messages>/<seconds>"` (burst twice the rate), or `"0"` for none. */
@@ -46,10 +61,12 @@ export interface SocketStats {
    * accept (429) or whose first request's headers came too slowly (408).
    */
   rejected: Record<string, number>;
+  /** Handshakes refused with 503 because `maxPendingHandshakes` were in flight (also under 503 in `rejected`). */
+  overloaded: number;
 }
 
 export function newSocketStats(): SocketStats {
-  return { framesIn: 0, framesOut: 0, rateLimited: 0, slowConsumersDropped: 0, deadPeersDropped: 0, rejected: {} };
+  return { framesIn: 0, framesOut: 0, rateLimited: 0, slowConsumersDropped: 0, deadPeersDropped: 0, rejected: {}, overloaded: 0 };
 }
 
 /** A token bucket: `take()` is false when the connection is over its rate. */

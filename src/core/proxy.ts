@@ -26,9 +26,12 @@ export function isTrusted(blocks: BlockList, address: string): boolean {
 /**
  * Behind a proxy: only when the peer is a trusted proxy, takes the client address from
  * `X-Forwarded-For` (the last address not itself trusted) or `X-Real-IP`. Anyone else's
- * headers are ignored, so a client cannot spoof its address.
+ * headers are ignored, so a client cannot spoof its address. `blocks` is read once, when the
+ * middleware is made: with no proxy in it, the middleware is the inner app itself (no check
+ * per handshake).
  */
 export function proxyHeaders(blocks: BlockList): Middleware {
+  if (blocks.rules.length === 0) return (inner) => inner;
   return (inner) => async (scope, connection) => {
     if (isTrusted(blocks, scope.client.address)) {
       const forwarded = String(scope.headers["x-forwarded-for"] ?? "")

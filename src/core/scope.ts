@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
 /** The authenticated user, as auth middleware puts it on the scope. */
 export interface ScopeUser {
@@ -41,3 +42,52 @@ export interface Scope<K extends Kwargs = Kwargs> {
 
 /** URL kwargs: names captured from the path, all strings. */
 export type Kwargs = Record<string, string>;
+
+/** The subprotocols of a request that offered none (shared: scopes never change theirs). */
+const NONE_OFFERED: readonly string[] = Object.freeze([]);
+
+/**
+ * A new connection id. `randomUUID()` returns a tree of ~20 concatenated pieces (Node
+ * builds it with `+`), and a scope keeps its id for the socket's whole life: copied into
+ * one flat string it costs 56 bytes instead of ~400.
+ */
+function newConnectionId(): string {
+  return Buffer.from(randomUUID(), "latin1").toString("latin1");
+}
+
+/**
+ * Builds the scope of an upgrade request, or `null` when its path cannot be decoded.
+ * Middleware and the router fill in the rest (user, session, kwargs, route).
+ *
+ * @example
+ * server.on("upgrade", (request) => {
+ *   const scope = buildScope(request); // null: answer 400 (SB_ERR_BAD_PATH)
+ * });
+ */
+export function buildScope(request: IncomingMessage): Scope | null {
+  const raw = request.url ?? "/";
+  const q = raw.indexOf("?");
+  let path: string;
+  try {
+    path = decodeURIComponent(q === -1 ? raw : raw.slice(0, q));
+  } catch {
+    return null;
+  }
+  const queryString = q === -1 ? "" : raw.slice(q + 1);
+  const offered = request.headers["sec-websocket-protocol"];
+  return {
+    type: "websocket",
+    connectionId: newConnectionId(),
+    path,
+    queryString,
+    query: new URLSearchParams(queryString),
+    headers: request.headers,
+    client: { address: request.socket.remoteAddress ?? "", port: request.socket.remotePort ?? 0 },
+    subprotocols: offered ? offered.split(",").map((p) => p.trim()).filter(Boolean) : NONE_OFFERED,
+    kwargs: {},
+    route: "",
+    user: null,
+    session: null,
+    state: {},
+  };
+}

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { HandshakeAdmission } from "./admission.js";
 import { ConnectionGuard } from "./connection-guard.js";
 import { CloseCode, ERRORS } from "./errors.js";
 import { Handshake, kChosenProtocol, type Connection } from "./handshake.js";
 import { DEFAULT_LIMITS, newSocketStats, type SocketLimits, type SocketStats } from "./limits.js";
 import type { ChannelLayer } from "./layers/layer.js";
 import { silentLogger, type Logger } from "./logger.js";
-import type { Scope } from "./scope.js";
+import { buildScope, type Scope } from "./scope.js";
 import { upgradeProblem } from "./upgrade.js";
 
 /**
@@ -17,6 +18,17 @@ import { upgradeProblem } from "./upgrade.js";
  * all socket apps, so they nest: `originCheck(allowed)(router.app())`.
  */
 export type SocketApp = (scope: Scope, connection: Connection) => Promise<void>;
+
+/** One open socket, as {@link SocketServer.openSockets} lists it. */
+export interface OpenSocket {
+  readonly connectionId: string;
+  /** Its route pattern (`/ws/chat/:roomName/`), or `unrouted`. */
+  readonly route: string;
+  /** The signed-in user's name, null for an anonymous socket. */
+  readonly user: string | null;
+  /** Milliseconds since the epoch. */
+  readonly openedAt: number;
+}
 
 /** Options of {@link SocketServer}. */
 export interface SocketServerOptions {
@@ -66,14 +78,21 @@ export class SocketServer {
   readonly #wss: WebSocketServer;
   readonly #handshakeTimeout: number;
   readonly #accepts: (request: IncomingMessage) => boolean;
-  readonly #open = new Set<WebSocket>();
+  /** Open sockets, each with what the admin dashboard lists (its route pattern is also for metrics). */
+  readonly #open = new Map<WebSocket, OpenSocket>();
+  /** The same sockets by connection id, for {@link SocketServer.closeSocket}. */
+  readonly #byId = new Map<string, WebSocket>();
   readonly #pending = new Set<Handshake>();
+  /** Bounds the handshakes in flight; over it, 503 with a Retry-After. */
+  readonly #admission: HandshakeAdmission;
   readonly #attached = new Set<Server>();
   /** Counts connections per address; guards attached servers' connections from accept. */
   readonly #guard: ConnectionGuard;
   readonly #guardConnections: boolean;
   readonly #alive = new WeakSet<WebSocket>();
-  readonly #routeOf = new Map<WebSocket, string>();
+  // Listeners shared by every socket (`this` is the socket): none is a closure per connection.
+  readonly #onPong: (this: WebSocket) => void;
+  readonly #onClosed: (this: WebSocket) => void;
   readonly #pinger: NodeJS.Timeout | undefined;
   readonly limits: SocketLimits;
   /** Counters for the metrics endpoint. */
@@ -96,11 +115,23 @@ export class SocketServer {
       stats: this.stats,
       logger: this.#logger,
     });
+    this.#admission = new HandshakeAdmission({ maxPending: this.limits.maxPendingHandshakes, retryAfterMax: this.limits.retryAfterMaxSeconds });
+    const alive = this.#alive;
+    const open = this.#open;
+    const byId = this.#byId;
+    this.#onPong = function (this: WebSocket) {
+      alive.add(this);
+    };
+    this.#onClosed = function (this: WebSocket) {
+      const entry = open.get(this);
+      if (entry) byId.delete(entry.connectionId);
+      open.delete(this);
+    };
     if (this.limits.pingIntervalMs > 0) {
       // A peer that answered no ping for a whole interval is gone: drop it (its consumer
       // then leaves its groups), within two intervals of going silent.
       this.#pinger = setInterval(() => {
-        for (const ws of this.#open) {
+        for (const ws of this.#open.keys()) {
           if (!this.#alive.has(ws)) {
             this.stats.deadPeersDropped++;
             ws.terminate();
@@ -127,11 +158,33 @@ export class SocketServer {
     return this.#open.size;
   }
 
+  /** Handshakes in flight right now (counted against `limits.maxPendingHandshakes`). */
+  get pendingHandshakes(): number {
+    return this.#admission.pending;
+  }
+
   /** Open sockets by route pattern, for metrics. */
   openByRoute(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const route of this.#routeOf.values()) counts.set(route, (counts.get(route) ?? 0) + 1);
+    for (const { route } of this.#open.values()) counts.set(route, (counts.get(route) ?? 0) + 1);
     return counts;
+  }
+
+  /** The `limit` most recently opened sockets (newest last), for the admin dashboard. */
+  openSockets(limit: number): OpenSocket[] {
+    const all = [...this.#open.values()];
+    return all.slice(Math.max(0, all.length - limit));
+  }
+
+  /**
+   * Closes the open socket of `connectionId` (its scope's) with `code` and `reason` (at most
+   * 123 bytes of UTF-8, as RFC 6455 allows); false when no such socket is open here.
+   */
+  closeSocket(connectionId: string, code: number, reason: string): boolean {
+    const ws = this.#byId.get(connectionId);
+    if (!ws) return false;
+    ws.close(code, reason);
+    return true;
   }
 
   /** Listens for upgrades on `server`. Returns `this`. */
@@ -155,9 +208,33 @@ export class SocketServer {
     void this.handleUpgrade(request, socket, head);
   };
 
-  /** Runs one upgrade request through the socket app. */
-  async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on("error", () => socket.destroy());
+  /**
+   * Runs one upgrade request through the socket app: admitted (or refused with 503 and a
+   * `Retry-After` when `limits.maxPendingHandshakes` are in flight), queued, and started in
+   * a batch of a coming turn of the event loop (`src/core/admission.ts`). Resolves
+   * once the socket app is done with it.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", destroyOnError);
+    return new Promise<void>((resolve) => {
+      // Closing: refused at once (503 SB_ERR_SHUTTING_DOWN), counted nowhere.
+      if (this.#closing) return void this.#run(request, socket, head, false).then(resolve);
+      // Shed before any per-handshake state exists: a storm's surplus costs one write each.
+      if (this.#admission.admit(() => void this.#run(request, socket, head, true).then(resolve))) return;
+      this.stats.overloaded++;
+      this.stats.rejected["503"] = (this.stats.rejected["503"] ?? 0) + 1;
+      this.#admission.refuse(socket);
+      resolve();
+    });
+  }
+
+  /** One handshake, from scope to socket app; `admitted`: it holds a place in the admission count. */
+  async #run(request: IncomingMessage, socket: Duplex, head: Buffer, admitted: boolean): Promise<void> {
+    if (socket.destroyed) {
+      // Gone while queued: nothing to answer, and nothing will settle its place.
+      if (admitted) this.#admission.leave();
+      return;
+    }
     const scope = buildScope(request);
     const handshake = new Handshake(
       request,
@@ -169,8 +246,10 @@ export class SocketServer {
       this.limits,
       this.stats,
       this.#handshakeTimeout,
-      (ws) => this.#track(ws, scope?.route || "unrouted"),
+      (ws) => this.#track(ws, scope),
     );
+    // Every handshake settles (accepted, refused, peer gone, or timed out): then it leaves.
+    if (admitted) void handshake.settled.then(this.#leave);
     if (this.#closing) {
       handshake.refuse("SB_ERR_SHUTTING_DOWN");
       return;
@@ -204,13 +283,15 @@ export class SocketServer {
     }
   }
 
-  #track(ws: WebSocket, route: string): void {
-    this.#open.add(ws);
-    this.#routeOf.set(ws, route);
-    ws.once("close", () => this.#routeOf.delete(ws));
+  readonly #leave = (): void => this.#admission.leave();
+
+  #track(ws: WebSocket, scope: Scope | null): void {
+    const connectionId = scope?.connectionId ?? randomUUID();
+    this.#open.set(ws, { connectionId, route: scope?.route || "unrouted", user: scope?.user?.username ?? null, openedAt: Date.now() });
+    this.#byId.set(connectionId, ws);
     this.#alive.add(ws);
-    ws.on("pong", () => this.#alive.add(ws));
-    ws.once("close", () => this.#open.delete(ws));
+    ws.on("pong", this.#onPong);
+    ws.once("close", this.#onClosed);
   }
 
   /**
@@ -222,7 +303,7 @@ export class SocketServer {
     clearInterval(this.#pinger);
     for (const server of this.#attached) this.detach(server);
     for (const handshake of this.#pending) handshake.refuse("SB_ERR_SHUTTING_DOWN");
-    const closed = [...this.#open].map(
+    const closed = [...this.#open.keys()].map(
       (ws) =>
         new Promise<void>((resolve) => {
           ws.once("close", () => resolve());
@@ -231,36 +312,16 @@ export class SocketServer {
     );
     const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([Promise.all(closed), timer]);
-    for (const ws of this.#open) ws.terminate();
+    for (const ws of this.#open.keys()) ws.terminate();
     this.#wss.close();
   }
 }
 
-/** Builds the scope of an upgrade request, or `null` when its path cannot be decoded. */
-function buildScope(request: IncomingMessage): Scope | null {
-  const raw = request.url ?? "/";
-  const q = raw.indexOf("?");
-  let path: string;
-  try {
-    path = decodeURIComponent(q === -1 ? raw : raw.slice(0, q));
-  } catch {
-    return null;
-  }
-  const queryString = q === -1 ? "" : raw.slice(q + 1);
-  const offered = request.headers["sec-websocket-protocol"];
-  return {
-    type: "websocket",
-    connectionId: randomUUID(),
-    path,
-    queryString,
-    query: new URLSearchParams(queryString),
-    headers: request.headers,
-    client: { address: request.socket.remoteAddress ?? "", port: request.socket.remotePort ?? 0 },
-    subprotocols: offered ? offered.split(",").map((p) => p.trim()).filter(Boolean) : [],
-    kwargs: {},
-    route: "",
-    user: null,
-    session: null,
-    state: {},
-  };
+/**
+ * A socket's error ends it. A module function, not a closure: one made inside
+ * `handleUpgrade` would share its scope with the promise below and keep every open
+ * socket's upgrade request, headers and head buffer alive.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }

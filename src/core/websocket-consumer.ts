@@ -4,16 +4,31 @@ import { sealFromDispatch } from "./dispatch.js";
 import { CloseCode, ERRORS, SwitchboardError, errorFrame, isSendable } from "./errors.js";
 import type { Connection } from "./handshake.js";
 import { assertGroupName } from "./layers/layer.js";
-import { TokenBucket } from "./limits.js";
+import { directSocket, writeData, writeFrame } from "./frame-writer.js";
+import { TokenBucket, type SocketLimits, type SocketStats } from "./limits.js";
+import type { Logger } from "./logger.js";
 import type { Kwargs, Scope } from "./scope.js";
 
 /** Starts a consumer on a connection; used by the router, not by applications. */
 export const kRun = Symbol("switchboard.run");
 /** Phantom marker tying a consumer class to the URL kwargs it needs (types only). */
 export declare const kKwargs: unique symbol;
+/**
+ * Sends a whole text frame built by `frames.ts` (see `JsonWebsocketConsumer.sendJson`):
+ * framework-internal, so it is a symbol and no message type can reach it.
+ */
+export const kSendFrame = Symbol("switchboard.sendFrame");
+/** The consumer of a WebSocket, for the listeners every socket shares. */
+const kConsumer = Symbol("switchboard.consumer");
+type Owned = WebSocket & { [kConsumer]?: WebsocketConsumer };
 
-const TEXT = { binary: false } as const;
-const BINARY = { binary: true } as const;
+/** Groups joined: none yet (shared, never mutated: joining makes a new array). */
+const NO_GROUPS: readonly string[] = Object.freeze([]);
+
+// Set in the class's static block, where they can reach its private members.
+let onMessage: (this: Owned, data: Buffer, isBinary: boolean) => void;
+let onError: (this: Owned, error: Error) => void;
+let onClose: (this: Owned, code: number) => void;
 
 /**
  * A WebSocket consumer, one instance per connection (Channels' `AsyncWebsocketConsumer`).
@@ -39,9 +54,22 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   }
   declare readonly [kKwargs]?: (kwargs: K) => void;
 
+  // Idle sockets are most of a server's sockets: every field here is paid per socket, so the
+  // handshake object is dropped once accepted (only what sending needs is kept), the logger
+  // child is made on first use, and the socket's listeners are shared functions, not closures.
+  /** The handshake, while it is pending (null once accepted or refused). */
   #connection: Connection | null = null;
+  #limits: SocketLimits | null = null;
+  #stats: SocketStats | null = null;
+  /** The server's logger, for the per-connection child made on first use. */
+  #parentLogger: Logger | null = null;
   #ws: WebSocket | null = null;
-  #joined: string[] = [];
+  /** The net socket frames are written to directly, or null: through `ws.send` (frame-writer.ts). */
+  #direct: ReturnType<typeof directSocket> = null;
+  /** Made at the first frame over a rate limit's check (most idle sockets never send). */
+  #bucket: TokenBucket | null = null;
+  #refusedInARow = 0;
+  #joined: readonly string[] = NO_GROUPS;
   #closed = false;
 
   /** Called on the handshake. The default accepts; call {@link close} instead to refuse (HTTP 403). */
@@ -58,7 +86,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   /** Completes the handshake, answering with `subprotocol` when the client offered it. */
   async accept(subprotocol?: string): Promise<void> {
     const connection = this.#connection;
-    if (!connection) throw new Error("accept() called outside a connection");
+    if (!connection) throw new Error(this.#ws ? "accept() called twice" : "accept() called outside a connection");
     if (subprotocol !== undefined && !this.scope.subprotocols.includes(subprotocol)) {
       throw new TypeError(`subprotocol ${subprotocol} was not offered by the client`);
     }
@@ -71,36 +99,59 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
       return;
     }
     this.#ws = ws;
-    const { limits, stats } = connection;
-    const bucket = limits.rateLimit ? new TokenBucket(limits.rateLimit) : null;
-    let refusedInARow = 0;
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      stats.framesIn++;
-      if (bucket && !bucket.take()) {
-        // Over the rate: the frame is dropped and said so; a client that keeps going is cut off.
-        stats.rateLimited++;
-        if (++refusedInARow > limits.rateLimit!.burst) {
-          void this.close(ERRORS.SB_ERR_RATE_LIMITED.closeCode, "rate limit exceeded");
-          return;
-        }
-        if (refusedInARow === 1 || refusedInARow % 50 === 0) {
-          ws.send(JSON.stringify(errorFrame("SB_ERR_RATE_LIMITED", `at most ${limits.rateLimit!.messages} frames per ${limits.rateLimit!.perSeconds} s`)));
-        }
+    this.#direct = directSocket(ws);
+    this.#connection = null;
+    // The listeners never read the kwargs: any consumer will do for their type.
+    (ws as Owned)[kConsumer] = this as unknown as WebsocketConsumer;
+    ws.on("message", onMessage);
+    ws.on("error", onError);
+    // `on`, not `once`: ws emits close once, and `once` costs a wrapper object per socket.
+    ws.on("close", onClose);
+    this.startPump();
+  }
+
+  /** One frame from the peer: rate check, then into the mailbox. */
+  #onFrame(ws: WebSocket, data: Buffer, isBinary: boolean): void {
+    const limits = this.#limits!;
+    const stats = this.#stats!;
+    stats.framesIn++;
+    const rate = limits.rateLimit;
+    if (rate && !(this.#bucket ??= new TokenBucket(rate)).take()) {
+      // Over the rate: the frame is dropped and said so; a client that keeps going is cut off.
+      stats.rateLimited++;
+      if (++this.#refusedInARow > rate.burst) {
+        void this.close(ERRORS.SB_ERR_RATE_LIMITED.closeCode, "rate limit exceeded");
         return;
       }
-      refusedInARow = 0;
-      if (isBinary) this.enqueue(() => this.receive(null, data));
-      else this.enqueue(() => this.receive(data.toString("utf8"), null));
-      // A client that sends faster than its handlers run is paused (TCP pushes back on it)
-      // instead of growing the mailbox without bound.
-      if (this.backlog > MAILBOX_HIGH_WATER && !ws.isPaused) {
-        ws.pause();
-        void this.whenDrained().then(() => ws.resume());
+      if (this.#refusedInARow === 1 || this.#refusedInARow % 50 === 0) {
+        this.send(JSON.stringify(errorFrame("SB_ERR_RATE_LIMITED", `at most ${rate.messages} frames per ${rate.perSeconds} s`)));
       }
-    });
-    ws.on("error", (error) => this.logger.debug({ err: error }, "socket error"));
-    ws.once("close", (code: number) => this.#onClose(code));
-    this.startPump();
+      return;
+    }
+    this.#refusedInARow = 0;
+    if (isBinary) this.enqueue(() => this.receive(null, data));
+    else this.enqueue(() => this.receive(data.toString("utf8"), null));
+    // A client that sends faster than its handlers run is paused (TCP pushes back on it)
+    // instead of growing the mailbox without bound.
+    if (this.backlog > MAILBOX_HIGH_WATER && !ws.isPaused) {
+      ws.pause();
+      void this.whenDrained().then(() => ws.resume());
+    }
+  }
+
+  /** The listeners every socket shares (`this` is the socket). */
+  static {
+    onMessage = function (this: Owned, data: Buffer, isBinary: boolean): void {
+      const consumer = this[kConsumer];
+      if (consumer) consumer.#onFrame(this, data, isBinary);
+    };
+    onError = function (this: Owned, error: Error): void {
+      this[kConsumer]?.logger.debug({ err: error }, "socket error");
+    };
+    onClose = function (this: Owned, code: number): void {
+      const consumer = this[kConsumer];
+      if (consumer) consumer.#onClose(code);
+    };
   }
 
   /**
@@ -120,19 +171,35 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   /** Sends a text frame (string) or a binary frame (Buffer). A no-op once the socket is closing. */
   send(data: string | Buffer, options: { binary?: boolean } = {}): void {
     const ws = this.#ws;
-    if (!ws || ws.readyState !== 1) return;
-    if (ws.bufferedAmount > this.#maxBuffered && this.#tooSlow(ws.bufferedAmount)) {
-      // A peer that stops reading must not grow our memory: drop it, and only it.
-      this.#connection!.stats.slowConsumersDropped++;
-      this.logger.warn({ bufferedAmount: ws.bufferedAmount }, "slow consumer dropped");
-      ws.close(ERRORS.SB_ERR_SLOW_CONSUMER.closeCode, "too slow: try again later");
-      // Still-queued bytes would keep the close frame waiting: end the socket soon.
-      setTimeout(() => ws.terminate(), 1000).unref();
-      return;
+    if (!ws || ws.readyState !== 1 || this.#dropIfSlow(ws)) return;
+    this.#stats!.framesOut++;
+    writeData(ws, this.#direct, data, options.binary ?? typeof data !== "string");
+  }
+
+  /** Sends a whole text frame built by `textFrame` (frames.ts); the same rules as {@link send}. */
+  [kSendFrame](frame: Buffer): void {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== 1 || this.#dropIfSlow(ws)) return;
+    this.#stats!.framesOut++;
+    writeFrame(ws, this.#direct, frame);
+  }
+
+  /** True (and the socket closing) when the peer has stopped reading. */
+  #dropIfSlow(ws: WebSocket): boolean {
+    const buffered = ws.bufferedAmount;
+    const max = this.#maxBuffered;
+    if (buffered <= max) {
+      if (this.#overSince !== 0) this.#overSince = 0;
+      return false;
     }
-    if (this.#overSince !== 0 && ws.bufferedAmount <= this.#maxBuffered) this.#overSince = 0;
-    this.#connection!.stats.framesOut++;
-    ws.send(data, (options.binary ?? typeof data !== "string") ? BINARY : TEXT);
+    if (!this.#tooSlow(buffered)) return false;
+    // A peer that stops reading must not grow our memory: drop it, and only it.
+    this.#stats!.slowConsumersDropped++;
+    this.logger.warn({ bufferedAmount: buffered }, "slow consumer dropped");
+    ws.close(ERRORS.SB_ERR_SLOW_CONSUMER.closeCode, "too slow: try again later");
+    // Still-queued bytes would keep the close frame waiting: end the socket soon.
+    setTimeout(() => ws.terminate(), 1000).unref();
+    return true;
   }
 
   /** Since when the backlog has been over the bound (0: it is not). */
@@ -149,7 +216,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   }
 
   get #maxBuffered(): number {
-    return this.#connection?.limits.maxBufferedBytes ?? Number.POSITIVE_INFINITY;
+    return this.#limits?.maxBufferedBytes ?? Number.POSITIVE_INFINITY;
   }
 
   /** Whether the socket is open for sending. */
@@ -179,12 +246,20 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
     }
   }
 
+  /** The connection's logger child (connection id and route), made on first use. */
+  protected override createLogger(): Logger {
+    const parent = this.#parentLogger;
+    return parent ? parent.child({ connectionId: this.scope.connectionId, route: this.scope.route }) : super.createLogger();
+  }
+
   /** Binds the consumer to a connection and runs the handshake. */
   async [kRun](scope: Scope<K>, connection: Connection): Promise<void> {
     this.scope = scope;
     this.#connection = connection;
+    this.#limits = connection.limits;
+    this.#stats = connection.stats;
+    this.#parentLogger = connection.logger;
     this.channelLayer = connection.layer;
-    this.logger = connection.logger.child({ connectionId: scope.connectionId, route: scope.route });
     const layer = this.channelLayer;
     if (layer) {
       this.channelName = await layer.newChannel();
@@ -195,7 +270,8 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
       for (const group of groups) {
         assertGroupName(group);
         await layer.groupAdd(group, this.channelName);
-        this.#joined.push(group);
+        // A new array of the exact size: a pushed-to array keeps room for 16 more, per socket.
+        this.#joined = this.#joined.concat(group);
       }
     }
     // connect() runs in the mailbox like every other event: frames and layer messages that
@@ -222,10 +298,10 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   async groupJoin(group: string): Promise<void> {
     const layer = this.channelLayer;
     if (!layer) throw new Error("no channel layer configured");
-    const max = this.#connection?.limits.maxGroupsPerConnection ?? Number.POSITIVE_INFINITY;
+    const max = this.#limits?.maxGroupsPerConnection ?? Number.POSITIVE_INFINITY;
     if (!this.#joined.includes(group) && this.#joined.length >= max) throw new SwitchboardError("SB_ERR_TOO_MANY_GROUPS", `at most ${max}`);
     await layer.groupAdd(group, this.channelName);
-    if (!this.#joined.includes(group)) this.#joined.push(group);
+    if (!this.#joined.includes(group)) this.#joined = this.#joined.concat(group);
   }
 
   /** Leaves `group` now. */
@@ -250,7 +326,7 @@ export class WebsocketConsumer<K extends Kwargs = Kwargs> extends Consumer {
   async #leaveGroups(): Promise<void> {
     const layer = this.channelLayer;
     const groups = this.#joined;
-    this.#joined = [];
+    this.#joined = NO_GROUPS;
     if (!layer) return;
     await Promise.all(
       groups.map((g) =>

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { bundleAssets, bundleBuilt } from "../web/bundles.js";
+import { assetBuilt } from "../web/manifest.js";
 import { readPage } from "../web/pages.js";
 
 /** Where the page says its style nonce; the bundle reads it (`src/web/graphiql/nonce.ts`). */
@@ -8,8 +8,8 @@ const NONCE_SLOT = "{{style-nonce}}";
 
 /**
  * `GET /graphql/`: the GraphQL explorer, GraphiQL (`src/web/graphiql/`, bundled by
- * `scripts/build-web.mjs`, served at `/static/graphiql/` from our origin: no CDN, no inline
- * script).
+ * `scripts/build-web.mjs`, served with the other hashed assets at `/assets/` from our origin:
+ * no CDN, no inline script).
  *
  * Its Content-Security-Policy is the site's (helmet's, `ops/helmet.ts`) with two changes for
  * this page only, because Monaco, GraphiQL's editor, styles what it draws: `style-src` gains
@@ -25,13 +25,13 @@ export function graphqlExplorer() {
   if (!page.includes(NONCE_SLOT)) throw new TypeError(`graphql.html must carry ${NONCE_SLOT}`);
   const notice = '<div id="graphiql">\n    <p class="graphiql-missing">The explorer is not built: run <code>npm run build</code>, then reload.</p>';
   return async (app: FastifyInstance): Promise<void> => {
-    await app.register(bundleAssets("graphiql"));
-    app.get("/graphql/", { config: { access: "public" } }, async (_request, reply) => {
+    // A page, not part of the API: kept out of the OpenAPI document (POST /graphql/ is in it).
+    app.get("/graphql/", { config: { access: "public" }, schema: { hide: true } }, async (_request, reply) => {
       const nonce = randomBytes(18).toString("base64");
       const policy = reply.getHeader("content-security-policy");
       if (typeof policy === "string") reply.header("content-security-policy", explorerPolicy(policy, nonce));
       // Without a build (sources run without `npm run build`), say so instead of a blank page.
-      const html = bundleBuilt("graphiql") ? page : page.replace('<div id="graphiql">', notice);
+      const html = assetBuilt("graphiql.js") ? page : page.replace('<div id="graphiql">', notice);
       return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(html.replaceAll(NONCE_SLOT, nonce));
     });
   };

@@ -35,7 +35,10 @@ export function graphqlHttp({ schema, debug, validationRules = [] }: Options) {
       }),
     });
     await app.register(graphqlExplorer());
-    app.post<{ Body: { query?: unknown; variables?: unknown; operationName?: unknown } }>("/graphql/", { bodyLimit: 64 * 1024, config: { access: "public" } }, async (request, reply) => {
+    // The schema's refusals are answered here, in GraphQL's shape (`attachValidation`), not
+    // in the one error body: GraphQL clients read `errors`.
+    const route = { bodyLimit: 64 * 1024, config: { access: "public" }, schema: GRAPHQL_POST, attachValidation: true } as const;
+    app.post<{ Body: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null } }>("/graphql/", route, async (request, reply) => {
       if (!request.headers["content-type"]?.startsWith("application/json")) {
         return reply.code(statusOf("SB_ERR_GRAPHQL_MEDIA_TYPE")).send({ errors: [{ message: "send the query as application/json", extensions: { code: "UNSUPPORTED_MEDIA_TYPE" } }] });
       }
@@ -43,10 +46,10 @@ export function graphqlHttp({ schema, debug, validationRules = [] }: Options) {
         const batch = limitError("batch", `batched queries are not accepted: send ${MAX_BATCH} operation per request`, MAX_BATCH, request.body.length);
         return reply.code(statusOf("SB_ERR_GRAPHQL_VALIDATION")).send({ errors: [format(batch, debug)] });
       }
-      const { query, variables, operationName } = request.body ?? {};
-      if (typeof query !== "string") {
-        return reply.code(statusOf("SB_ERR_GRAPHQL_BAD_REQUEST")).send({ errors: [{ message: "`query` must be a string", extensions: { code: "BAD_REQUEST" } }] });
+      if (request.validationError) {
+        return reply.code(statusOf("SB_ERR_GRAPHQL_BAD_REQUEST")).send({ errors: [{ message: request.validationError.message, extensions: { code: "BAD_REQUEST" } }] });
       }
+      const { query, variables, operationName } = request.body;
       const checked = checkOperation(schema, { query, variables, operationName: typeof operationName === "string" ? operationName : null }, validationRules);
       if (checked.errors) return reply.code(statusOf("SB_ERR_GRAPHQL_VALIDATION")).send({ errors: checked.errors.map((e) => format(e, debug)) });
       let result: ExecutionResult;
@@ -66,6 +69,37 @@ export function graphqlHttp({ schema, debug, validationRules = [] }: Options) {
     });
   };
 }
+
+/** A GraphQL response: `data` and `errors` as the operation gives them (nothing is dropped). */
+const GRAPHQL_RESULT = {
+  type: "object",
+  properties: {
+    data: { description: "The operation's result (null when it could not run)." },
+    errors: { type: "array", items: { type: "object", additionalProperties: true }, description: "Each with `message` and `extensions.code`." },
+  },
+  additionalProperties: true,
+} as const;
+
+const GRAPHQL_POST = {
+  summary: "Run a GraphQL query or mutation",
+  description:
+    "GraphQL over HTTP, JSON only, one operation per request (no batches). Every field checks its own access (the session cookie or a token, as elsewhere); a refusal is a GraphQL error with `extensions.code`. Subscriptions: the graphql-ws socket on the same path. The schema: introspection, or the explorer at `GET /graphql/`.",
+  tags: ["graphql"],
+  body: {
+    type: "object",
+    required: ["query"],
+    properties: {
+      query: { type: "string", description: "The document (size, depth and cost are limited)." },
+      variables: { type: ["object", "null"], additionalProperties: true },
+      operationName: { type: ["string", "null"] },
+    },
+  },
+  response: {
+    200: GRAPHQL_RESULT,
+    [statusOf("SB_ERR_GRAPHQL_BAD_REQUEST")]: { ...GRAPHQL_RESULT, description: "Not a GraphQL request, or a document that fails validation or the limits (`errors` only)." },
+    [statusOf("SB_ERR_GRAPHQL_MEDIA_TYPE")]: { ...GRAPHQL_RESULT, description: "Not `application/json` (`errors` only)." },
+  },
+} as const;
 
 /** A client-safe error: expected errors (with a code) as they are, others masked. */
 export function format(error: GraphQLError, debug: boolean): GraphQLFormattedError {

@@ -41,7 +41,21 @@ export function createMetrics(
   counter("switchboard_rate_limited_frames_total", "Frames dropped by the per-connection rate limit.", () => stats.rateLimited);
   counter("switchboard_slow_consumers_dropped_total", "Sockets closed with 1013 because they did not read.", () => stats.slowConsumersDropped);
   counter("switchboard_dead_peers_dropped_total", "Sockets dropped for not answering pings.", () => stats.deadPeersDropped);
+  counter("switchboard_handshakes_overloaded_total", "Socket handshakes refused with 503 and Retry-After: WS_MAX_PENDING_HANDSHAKES were in flight.", () => stats.overloaded);
+  new Gauge({
+    name: "switchboard_pending_handshakes",
+    help: "Socket handshakes in flight (upgrade received, not yet accepted or refused).",
+    registers: [registry],
+    collect() {
+      this.set(sockets.pendingHandshakes);
+    },
+  });
   counter("switchboard_layer_group_send_dropped_total", "Group-send deliveries skipped because a channel was full.", () => layer.stats.groupSendDropped);
+  counter(
+    "switchboard_layer_group_send_failed_total",
+    "Group sends that reached only this process's sockets because Redis failed them (during an outage or failover).",
+    () => layer.stats.groupSendFailed ?? 0,
+  );
   new Counter({
     name: "switchboard_handshake_rejections_total",
     help: "Socket handshakes refused, by HTTP status.",

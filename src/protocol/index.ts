@@ -16,11 +16,26 @@ export interface ChatLine {
   message: string;
   /** Milliseconds since the epoch. */
   ts: number;
+  /** The sender's own id of the line, when it gave one (`ChatSend.cid`). */
+  cid?: string;
 }
 
 /** What a chat socket accepts. */
 export interface ChatSend {
   message: string;
+  /**
+   * The sender's own id of the line (1–64 of `A–Z a–z 0–9 _ . : -`): the server stores a
+   * line once per room, user and `cid`, and answers {@link ChatAck} once it is stored.
+   * `switchboard/client` sets it (`acks`).
+   */
+  cid?: string;
+}
+
+/** The answer to a line sent with a `cid`, to its sender alone: stored as `id` (now, or already before). */
+export interface ChatAck {
+  type: "ack";
+  cid: string;
+  id: number;
 }
 
 /** A notification on `/ws/notify/`: to the whole group (`to: null`) or to one user. */

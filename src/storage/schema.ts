@@ -1,4 +1,4 @@
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** Chat lines, stored before they are broadcast. */
 export interface ChatMessageTable {
@@ -8,6 +8,8 @@ export interface ChatMessageTable {
   body: string;
   /** Milliseconds since the epoch. */
   created_at: number;
+  /** The sender's own id of the line (`cid`), unique per room and user; null for lines sent without one. */
+  client_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Accounts. `password_hash` never leaves the accounts app. */
@@ -92,6 +94,23 @@ export interface UserRoleTable {
   role: string;
 }
 
+/** The admin dashboard's actions: who did what to which target, when, and how it went. */
+export interface AdminAuditTable {
+  id: Generated<number>;
+  actor_id: number;
+  actor: string;
+  /** `close_socket` or `notice`. */
+  action: string;
+  /** What it was done to: `<node> <connection id>`, or the group. */
+  target: string;
+  /** The reason or the notice's text. */
+  detail: string;
+  /** `closed`, `not_found`, `no_answer`, `sent`. */
+  outcome: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
 /** Every table the apps own, for Kysely's typing. */
 export interface Database {
   pipeline_templates: PipelineTemplateTable;
@@ -105,4 +124,5 @@ export interface Database {
   chat_messages: ChatMessageTable;
   users: UserTable;
   sessions: SessionTable;
+  admin_audit: AdminAuditTable;
 }

@@ -139,10 +139,11 @@ describe("the beat chain in a whole server: WORKERS=testing-print, the tutorial'
 
   it("the lobby page loads the beat script and has the place for the latest beat", async () => {
     const html = await (await fetch(`${server.url}/chat/`)).text();
-    expect(html).toContain('<script type="module" src="/static/beat.js"></script>');
+    const src = html.match(/<script type="module" src="(\/assets\/lobby-[A-Z2-7]{8}\.js)"><\/script>/)?.[1];
+    expect(src).toBeDefined();
     expect(html).toContain('id="beat-latest"');
-    const script = await fetch(`${server.url}/static/beat.js`);
+    const script = await fetch(`${server.url}${src}`);
     expect(script.status).toBe(200);
-    expect(await script.text()).toContain('socketUrl("/ws/beat/")');
+    expect(await script.text()).toContain('"/ws/beat/"');
   });
 });

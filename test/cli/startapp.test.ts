@@ -94,7 +94,7 @@ describe("switchboard startapp", { timeout: 90_000 }, () => {
     expect(r.stdout).toContain("| `SB_ERR_POLLS_INVALID_MESSAGE` | | | `invalid_message` |");
     const index = readFileSync(join(dir, "src/apps/polls/index.ts"), "utf8");
     expect(index).toContain('route("/ws/polls/", PollsConsumer, { access: "user" })');
-    expect(readFileSync(join(dir, "src/apps/polls/pages.ts"), "utf8")).toContain('app.get("/polls/", { config: { access: "public" } }');
+    expect(readFileSync(join(dir, "src/apps/polls/pages.ts"), "utf8")).toContain('app.get("/polls/", { config: { access: "public" }, schema: { hide: true } }');
     expect(readFileSync(join(dir, "src/apps/polls/errors.ts"), "utf8")).toContain("defineErrors({");
 
     const vitest = run(process.execPath, [join(root, "node_modules/vitest/vitest.mjs"), "run", "test/apps/polls/polls.test.ts", "--no-cache"], {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backoffDelay } from "../../src/client/index.js";
 import { ResumeTracker } from "../../src/client/resume.js";
 import { SendQueue } from "../../src/client/send-queue.js";
-import { Roster } from "../../src/client/presence.js";
+import { isPresenceFrame, Roster } from "../../src/client/presence.js";
 
 type Line = { id: number; message: string };
 const line = (id: number): Line => ({ id, message: `m${id}` });
@@ -110,7 +110,46 @@ describe("Roster", () => {
     r.apply({ type: "presence.join", member: { id: "c", user: "bob" } });
     r.apply({ type: "presence.leave", member: { id: "b" } });
     expect(r.list().map((m) => m.user)).toEqual(["amy", "bob"]);
+    expect(r.count).toBe(2);
     r.clear();
     expect(r.list()).toEqual([]);
+    expect(r.count).toBe(0);
+  });
+
+  it("applies a snapshot, then diffs (leaves before joins), taking the server's count", () => {
+    const r = new Roster();
+    r.apply({ type: "presence", members: [{ id: "a", user: "amy" }, { id: "b", user: "bob" }], count: 2 });
+    expect(r.count).toBe(2);
+    expect(r.partial).toBe(false);
+    r.apply({ type: "presence.diff", joins: [{ id: "c", user: "cid" }], leaves: ["a", "never-seen"], count: 2 });
+    expect(r.list().map((m) => m.id)).toEqual(["b", "c"]);
+    // A member that left and came back within one tick (in both lists) is present.
+    r.apply({ type: "presence.diff", joins: [{ id: "b", user: "bob2" }], leaves: ["b"], count: 2 });
+    expect(r.list()).toEqual([{ id: "b", user: "bob2" }, { id: "c", user: "cid" }]);
+    expect(r.count).toBe(2);
+  });
+
+  it("keeps a truncated list as a sample with the exact count, until a whole snapshot", () => {
+    const r = new Roster();
+    r.apply({ type: "presence", members: [{ id: "a", user: "amy" }], count: 5000, truncated: true });
+    expect(r.partial).toBe(true);
+    expect(r.count).toBe(5000);
+    r.apply({ type: "presence.diff", joins: [{ id: "z", user: "zed" }], leaves: [], count: 5001 });
+    expect(r.count).toBe(5001);
+    expect(r.partial).toBe(true);
+    expect(r.list()).toHaveLength(2);
+    r.apply({ type: "presence.diff", joins: [], leaves: ["a"], count: 4000, truncated: true, joined: 0, left: 1001 });
+    expect([r.count, r.partial, r.list().length]).toEqual([4000, true, 1]);
+    r.apply({ type: "presence", members: [{ id: "q", user: "q" }], count: 1 });
+    expect([r.count, r.partial, r.list().length]).toEqual([1, false, 1]);
+  });
+
+  it("tells presence frames from others by their shape", () => {
+    expect(isPresenceFrame({ type: "presence", members: [] })).toBe(true);
+    expect(isPresenceFrame({ type: "presence.diff", joins: [], leaves: [] })).toBe(true);
+    expect(isPresenceFrame({ type: "presence.join", member: { id: "a", user: "a" } })).toBe(true);
+    expect(isPresenceFrame({ type: "presence.diff", joins: [] })).toBe(false);
+    expect(isPresenceFrame({ type: "presence" })).toBe(false);
+    expect(isPresenceFrame({ type: "history.end" })).toBe(false);
   });
 });

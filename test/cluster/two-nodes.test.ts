@@ -95,8 +95,8 @@ describe.skipIf(!redisBin.available)("two server processes on one Redis", () => 
     await victim.disconnect();
     // The watcher on node A is told the victim left, by a sweep on a surviving node.
     for (;;) {
-      const frame = await watcher.receiveJson<{ type?: string }>(30_000);
-      if (frame.type === "presence.leave") break;
+      const frame = await watcher.receiveJson<{ type?: string; leaves?: string[] }>(30_000);
+      if (frame.type === "presence.diff" && frame.leaves?.length) break;
     }
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     expect(await members()).toHaveLength(1);

@@ -79,6 +79,26 @@ export function describePresenceStore(name: string, factory: PresenceFactory, ca
       expect(await store.leave("no-such-room", amy.id)).toBe(false);
     });
 
+    it("counts a room's members, and lists at most `limit` of them", async () => {
+      expect(await store.count("lobby")).toBe(0);
+      await store.join("lobby", amy);
+      await store.join("lobby", bob);
+      await store.join("lobby", zoe);
+      await store.join("kitchen", bob);
+      expect(await store.count("lobby")).toBe(3);
+      expect(await store.count("kitchen")).toBe(1);
+      const two = await store.members("lobby", 2);
+      expect(two).toHaveLength(2);
+      for (const m of two) expect([amy, bob, zoe]).toContainEqual(m);
+      expect(byId(await store.members("lobby", 10))).toEqual([amy, bob, zoe]);
+      expect(await store.members("lobby", 0)).toEqual([]);
+      await store.join("lobby", { id: amy.id, user: "amy-renamed" }); // a refresh is no new member
+      expect(await store.count("lobby")).toBe(3);
+      await store.leave("lobby", bob.id);
+      expect(await store.count("lobby")).toBe(2);
+      expect(await store.count("kitchen")).toBe(1);
+    });
+
     it("rooms are separate: leaving one keeps the same id in another", async () => {
       await store.join("lobby", amy);
       await store.join("kitchen", amy);

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserStore } from "../../src/auth/users.js";
+import { assetEntries } from "../../src/web/manifest.js";
 import { TUTORIAL } from "../graphql/tutorial-operations.js";
 import { findChromium, launchChromium } from "../helpers/chromium.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -227,8 +228,9 @@ describe.skipIf(!chromiumBin.available)("the GraphQL tutorial in GraphiQL, in a 
 
   it("loaded everything from this server: no other host, no CSP violation, no page error", () => {
     expect(requests.length).toBeGreaterThan(20);
+    const built = assetEntries();
     for (const file of ["graphiql.js", "graphiql.css", "editor.worker.js", "graphql.worker.js", "json.worker.js"]) {
-      expect(requests, file).toContain(`${server.url}/static/graphiql/${file}`);
+      expect(requests, file).toContain(`${server.url}/assets/${built[file]}`);
     }
     const foreign = [...requests, ...sockets].filter((url) => {
       const { protocol, host } = new URL(url);

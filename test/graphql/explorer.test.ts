@@ -4,7 +4,8 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserStore } from "../../src/auth/users.js";
 import { connectionToken } from "../../src/graphql/graphql-ws-consumer.js";
-import { bundleAssets } from "../../src/web/bundles.js";
+import { webAssets } from "../../src/web/assets.js";
+import { assetEntries } from "../../src/web/manifest.js";
 import "../../src/http/errors.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { ensureWebBundle } from "../helpers/web-bundle.js";
@@ -18,67 +19,70 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 describe("the GraphQL explorer (GraphiQL) is served from our origin", () => {
-  it("GET /graphql/ is the GraphiQL page: module scripts from /static/, no inline script", async () => {
+  it("GET /graphql/ is the GraphiQL page: module scripts from /assets/, hashed, no inline script", async () => {
     const res = await fetch(`${server.url}/graphql/`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await res.text();
-    expect(html).toContain('<script type="module" src="/static/graphiql/graphiql.js"></script>');
-    expect(html).toContain('<link rel="stylesheet" href="/static/graphiql/graphiql.css">');
+    const built = assetEntries();
+    expect(html).toContain(`<script type="module" src="/assets/${built["graphiql.js"]}"></script>`);
+    expect(html).toContain(`<link rel="stylesheet" href="/assets/${built["graphiql.css"]}">`);
+    expect(built["graphiql.js"]).toMatch(/^graphiql-[A-Z2-7]{8}\.js$/);
     expect(html).toContain('<div id="graphiql">');
     // Every script has a src on this origin; no inline code, no other host.
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.length).toBeGreaterThan(0);
     for (const [, attributes, body] of scripts) {
-      expect(attributes).toMatch(/ src="\/static\//);
+      expect(attributes).toMatch(/ src="\/assets\/[\w.-]+-[A-Z2-7]{8}\.js"/);
       expect(body).toBe("");
     }
     expect(html).not.toMatch(/https?:\/\//);
   });
 
-  it("serves the bundle, its stylesheet, fonts and Monaco's three workers, with ETags", async () => {
-    const js = await fetch(`${server.url}/static/graphiql/graphiql.js`);
+  it("serves the bundle, its stylesheet, fonts and Monaco's three workers, hashed and immutable", async () => {
+    const built = assetEntries();
+    const js = await fetch(`${server.url}/assets/${built["graphiql.js"]}`);
     expect(js.status).toBe(200);
     expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
-    const etag = js.headers.get("etag")!;
-    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(js.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     const source = await js.text();
     expect(source.length).toBeGreaterThan(1_000_000); // React, GraphiQL and Monaco, bundled
     expect(source).not.toContain("esm.sh"); // GraphiQL's CDN worker setup is not what we load
-    const again = await fetch(`${server.url}/static/graphiql/graphiql.js`, { headers: { "if-none-match": etag } });
-    expect(again.status).toBe(304);
+    // The workers' hashed names are written into the page's code, which starts them.
+    for (const worker of ["editor.worker.js", "json.worker.js", "graphql.worker.js"]) expect(source, worker).toContain(built[worker]);
 
-    const css = await (await fetch(`${server.url}/static/graphiql/graphiql.css`)).text();
+    const css = await (await fetch(`${server.url}/assets/${built["graphiql.css"]}`)).text();
     expect(css).toContain(".graphiql-container");
     expect(css).not.toContain("data:font"); // fonts are files, so `font-src` stays 'self'
     const fonts = [...css.matchAll(/url\(["']?\.\/([^)"']+)["']?\)/g)].map((m) => m[1]!);
     expect(fonts.length).toBeGreaterThan(5);
     for (const font of new Set(fonts)) {
-      const res = await fetch(`${server.url}/static/graphiql/${font}`);
+      const res = await fetch(`${server.url}/assets/${font}`);
       expect(res.status, font).toBe(200);
       expect(res.headers.get("content-type"), font).toMatch(/^font\//);
+      expect(res.headers.get("cache-control"), font).toContain("immutable");
     }
     for (const worker of ["editor.worker.js", "json.worker.js", "graphql.worker.js"]) {
-      const res = await fetch(`${server.url}/static/graphiql/${worker}`);
+      const res = await fetch(`${server.url}/assets/${built[worker]}`);
       expect(res.status, worker).toBe(200);
       expect((await res.text()).length, worker).toBeGreaterThan(10_000);
     }
   });
 
-  it("answers 404 for anything else under /static/graphiql/, traversal included", async () => {
-    for (const path of ["nope.js", "build.json", "..%2F..%2Fpackage.json", "%2e%2e%2fbuild.json", ".hidden.js", "graphiql.exe"]) {
-      const res = await fetch(`${server.url}/static/graphiql/${path}`);
+  it("answers 404 for anything else under /assets/, traversal and unhashed names included", async () => {
+    for (const path of ["nope.js", "graphiql.js", "manifest.json", "..%2F..%2Fpackage.json", "%2e%2e%2fmanifest.json", ".hidden-ABCDEFGH.js", "graphiql-ABCDEFGH.exe", "nope-ABCDEFGH.js"]) {
+      const res = await fetch(`${server.url}/assets/${path}`);
       expect(res.status, path).toBe(404);
       expect((await res.json()).code, path).toBe("SB_ERR_NOT_FOUND");
     }
   });
 
-  it("a bundle that was never built answers 404 with the command that builds it", async () => {
+  it("assets that were never built answer 404 with the command that builds them", async () => {
     const app = Fastify();
-    await app.register(bundleAssets("not-built"));
-    const res = await app.inject({ url: "/static/not-built/index.js" });
+    await app.register(webAssets, { dir: "/nonexistent/switchboard-assets/" });
+    const res = await app.inject({ url: "/assets/graphiql-ABCDEFGH.js" });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: "not_found", code: "SB_ERR_NOT_FOUND", detail: "the not-built bundle is not built: run npm run build" });
+    expect(res.json()).toEqual({ error: "not_found", code: "SB_ERR_NOT_FOUND", detail: "the web assets are not built: run npm run build" });
     await app.close();
   });
 });

@@ -36,14 +36,18 @@ export interface StartNodeOptions {
    * `npm start` uses), e.g. `["--expose-gc", "--import", FORCE_GC]`.
    */
   nodeArgs?: string[];
+  /** Arguments after `serve`, e.g. `["--processes", "2"]`. */
+  args?: string[];
+  /** The port (default a free one): a restart on the port its clients know. */
+  port?: number;
 }
 
 /** Starts `switchboard serve` from the TypeScript sources with `env`, and waits until /healthz answers. */
 export async function startNode(env: Record<string, string>, options: StartNodeOptions = {}): Promise<NodeProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // One process (not the tsx wrapper), so SIGKILL really kills the node; the V8 flag is the
   // one `npm start` and bin/switchboard.js run with (a bounded young generation).
-  const args = ["--max-semi-space-size=8", ...(options.nodeArgs ?? []), "--import", "tsx", join(root, "src/cli/main.ts"), "serve"];
+  const args = ["--max-semi-space-size=8", ...(options.nodeArgs ?? []), "--import", "tsx", join(root, "src/cli/main.ts"), "serve", ...(options.args ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explorerPolicy } from "../../src/graphql/explorer.js";
 import { CSP_DIRECTIVES } from "../../src/ops/helmet.js";
+import { assetEntries } from "../../src/web/manifest.js";
 import { signUp } from "../helpers/forms.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -38,7 +39,7 @@ describe("the explorer's Content-Security-Policy", () => {
   });
 
   it("relaxes nothing anywhere else: other pages, the bundle's files, POST /graphql/", async () => {
-    for (const path of ["/chat/", "/static/graphiql/graphiql.js", "/static/style.css", "/accounts/login/", "/no/such/page"]) {
+    for (const path of ["/chat/", `/assets/${assetEntries()["graphiql.js"]}`, "/static/style.css", "/accounts/login/", "/no/such/page"]) {
       expect((await fetch(`${server.url}${path}`)).headers.get("content-security-policy"), path).toBe(SITE_CSP);
     }
     const post = await fetch(`${server.url}/graphql/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });

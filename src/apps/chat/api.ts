@@ -3,22 +3,31 @@ import type { Access } from "../../auth/index.js";
 import { SwitchboardError, type ChannelLayer } from "../../core/index.js";
 import { sendError } from "../../http/errors.js";
 import { jsonOnly } from "../../http/json-only.js";
+import { messagesSchema, POST_MESSAGE, presenceSchema } from "./api-schemas.js";
 import { waitForLines } from "./long-poll.js";
 import type { Presence } from "./presence.js";
-import { publishLine } from "./publish.js";
+import { clientId, publishLine } from "./publish.js";
 import { roomName } from "./rooms.js";
 import type { MessageStore } from "./store.js";
 
 /** Longest long-poll wait, in seconds. */
 export const MAX_WAIT_SECONDS = 30;
+/** Most members `GET /api/rooms/:room/presence` lists (`?limit=`): a read bounded whatever the room's size. */
+export const MAX_PRESENCE_LIMIT = 1000;
 
 interface RoomParams {
   room: string;
 }
+/** Lines `GET /api/rooms/:room/messages` answers at most (`?limit=`). */
+const MAX_LINES = 500;
+
+interface PresenceQuery {
+  limit: number;
+}
 interface MessagesQuery {
-  after?: string;
-  wait?: string;
-  limit?: string;
+  after?: number;
+  wait: number;
+  limit?: number;
 }
 
 /**
@@ -28,7 +37,9 @@ interface MessagesQuery {
  *   the first one (long-polling; an empty list on timeout);
  * - `POST /api/rooms/:room/messages` with `{"message": "..."}` — stored and broadcast to
  *   socket clients too; answers 201 with the line;
- * - `GET /api/rooms/:room/presence` — `{"members": [{"id", "user"}...]}` across the cluster.
+ * - `GET /api/rooms/:room/presence` — `{"members": [{"id", "user"}...], "count": n}` across the
+ *   cluster: at most 100 members (or `limit`, max {@link MAX_PRESENCE_LIMIT}), `"truncated": true`
+ *   when the room has more; `count` is exact either way.
  *
  * `:room` is a room name ({@link roomName}: Unicode letters and digits, `_ . -`, 1–100,
  * percent-encoded in the URL as UTF-8), taken in its NFC form; anything else is 404
@@ -42,23 +53,21 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
     // close waits for requests in flight, and a 25 s wait must not hold up a restart.
     const closing = new AbortController();
     app.addHook("preClose", async () => closing.abort());
-    app.get<{ Params: RoomParams }>("/api/rooms/:room/presence", { config: { access: "public" } }, async (request, reply) => {
+    // The query's bounds (limit 1–1000, after ≥ 0, wait 0–30) are the schemas' (`api-schemas.ts`).
+    const presenceRoute = { config: { access: "public" }, schema: presenceSchema(100, MAX_PRESENCE_LIMIT) } as const;
+    app.get<{ Params: RoomParams; Querystring: PresenceQuery }>("/api/rooms/:room/presence", presenceRoute, async (request, reply) => {
       const room = roomName(request.params.room);
       if (room === null) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
-      return { members: await presence.members(room) };
+      return presence.page(room, request.query.limit);
     });
 
-    app.get<{ Params: RoomParams; Querystring: MessagesQuery }>("/api/rooms/:room/messages", { config: { access: "public" } }, async (request, reply) => {
+    const messagesRoute = { config: { access: "public" }, schema: messagesSchema(MAX_WAIT_SECONDS, MAX_LINES) } as const;
+    app.get<{ Params: RoomParams; Querystring: MessagesQuery }>("/api/rooms/:room/messages", messagesRoute, async (request, reply) => {
       const room = roomName(request.params.room);
       if (room === null) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
-      const q = request.query;
-      const limit = intParam(q.limit, q.after === undefined ? 50 : 100, 1, 500);
-      const after = intParam(q.after, -1, 0, Number.MAX_SAFE_INTEGER);
-      const wait = intParam(q.wait, 0, 0, MAX_WAIT_SECONDS);
-      if (limit === null || after === null || wait === null) {
-        return sendError(reply, "SB_ERR_INVALID_REQUEST", `limit 1–500, after ≥ 0, wait 0–${MAX_WAIT_SECONDS}`);
-      }
-      if (after < 0) return { messages: await store.latest(room, limit) };
+      const { after, wait } = request.query;
+      const limit = request.query.limit ?? (after === undefined ? 50 : 100);
+      if (after === undefined) return { messages: await store.latest(room, limit) };
       const gone = new AbortController();
       const end = (): void => gone.abort();
       request.raw.once("close", end);
@@ -70,16 +79,17 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
       }
     });
 
-    app.post<{ Params: RoomParams }>(
+    // A body without a string `message` is an invalid message, as a blank or too long one is.
+    app.post<{ Params: RoomParams; Body: { message: string } }>(
       "/api/rooms/:room/messages",
-      { bodyLimit: 16 * 1024, config: { access: postAccess } },
+      { bodyLimit: 16 * 1024, config: { access: postAccess, invalidInput: { body: "SB_ERR_INVALID_MESSAGE" } }, schema: POST_MESSAGE },
       async (request, reply) => {
         const room = roomName(request.params.room);
         if (room === null) return sendError(reply, "SB_ERR_NO_SUCH_ROOM");
-        const body = request.body as { message?: unknown } | null;
         try {
-          const line = await publishLine(store, layer, room, request.user?.username ?? "anonymous", body?.message);
-          return reply.code(201).send(line);
+          const cid = clientId(request.headers["idempotency-key"]);
+          const { line, stored } = await publishLine(store, layer, room, request.user?.username ?? "anonymous", request.body.message, cid);
+          return reply.code(stored ? 201 : 200).send(line);
         } catch (error) {
           if (error instanceof SwitchboardError && error.frame) return sendError(reply, error.code, error.message);
           throw error;
@@ -89,10 +99,3 @@ export function chatApi(store: MessageStore, layer: ChannelLayer, presence: Pres
   };
 }
 
-/** Parses an optional integer query parameter; `null` when present but invalid. */
-function intParam(value: string | undefined, fallback: number, min: number, max: number): number | null {
-  if (value === undefined || value === "") return fallback;
-  if (!/^\d{1,16}$/.test(value)) return null;
-  const n = Number(value);
-  return n >= min && n <= max ? n : null;
-}

@@ -1,5 +1,6 @@
 import { JsonWebsocketConsumer, SwitchboardError, errorFrame, type ConsumerClass, type LayerMessage } from "../../core/index.js";
-import { publishLine, type ChatMessageEvent } from "./publish.js";
+import type { ChatAck } from "../../protocol/index.js";
+import { clientId, publishLine, type ChatMessageEvent } from "./publish.js";
 import { appSubprotocols } from "../../auth/index.js";
 import { FULL_PROTOCOL, presenceGroup, type Presence } from "./presence.js";
 import { roomGroup } from "./rooms.js";
@@ -16,14 +17,18 @@ type RoomKwargs = { roomName: string };
  * Protocol (JSON text frames):
  * - client → `{"message": "hi"}`: stored, then sent to every socket of the room as
  *   `{"message": "hi", "id": 7, "user": "anonymous", "room": "lobby", "ts": 1700000000000}`.
+ *   With `"cid": "<the client's own id>"` the line is stored once per room, user and cid
+ *   (a resend is not stored or broadcast again), carries its `cid`, and the sender gets
+ *   `{"type": "ack", "cid": "...", "id": 7}` once it is stored.
  * - client → `{"type": "history", "after": 7}`: the lines after id 7 (as above, up to 500),
  *   then `{"type": "history.end", "after": 7, "lastId": 9, "complete": true}`.
  * - presence is opt-in, so a client that prints `data.message` for every frame (the Channels
  *   tutorial's page) sees only lines: with the subprotocol `switchboard.v1` (or after
  *   `{"type": "subscribe", "presence": true}`, answered by the list) the socket gets
- *   `{"type": "presence", "members": [{"id", "user"}...]}`, then `{"type": "presence.join",
- *   "member": {...}}` / `{"type": "presence.leave", "member": {"id"}}`; `"presence": false` stops them.
- *   Every socket is a member either way.
+ *   `{"type": "presence", "members": [{"id", "user"}...], "count": n}` (at most 100 members,
+ *   `"truncated": true` when the room has more), then at most one `{"type": "presence.diff",
+ *   "joins": [...], "leaves": [ids], "count": n}` per tick (100 ms) per node (see presence-diff.ts);
+ *   `"presence": false` stops them. Every socket is a member either way.
  * - bad input → error frame `{"error": "invalid_message" | "invalid_request" | "unknown_type" | "invalid_json", ...}`;
  *   the socket stays open.
  */
@@ -56,7 +61,7 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
         return;
       }
       const frame = content as Record<string, unknown>;
-      if (frame.type === undefined) return this.#say(frame.message);
+      if (frame.type === undefined) return this.#say(frame.message, frame.cid);
       if (frame.type === "history") return this.#history(frame.after);
       if (frame.type === "subscribe") return this.#subscribe(frame.presence);
       this.sendJson(errorFrame("SB_ERR_UNKNOWN_TYPE", String(frame.type).slice(0, 100)));
@@ -68,15 +73,11 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
     }
 
     /**
-     * Layer events of the presence group (joined only on opt-in), forwarded as they are
-     * (`type` stays `presence.join`/`presence.leave`); one already queued when the socket
-     * opted out is dropped.
+     * A room's coalesced presence changes from one node (the presence group is joined only
+     * on opt-in), forwarded as they are: the frozen event is serialized once for every
+     * subscriber. One already queued when the socket opted out is dropped.
      */
-    async presenceJoin(event: LayerMessage): Promise<void> {
-      if (this.#presence) this.sendJson(event);
-    }
-
-    async presenceLeave(event: LayerMessage): Promise<void> {
+    async presenceDiff(event: LayerMessage): Promise<void> {
       if (this.#presence) this.sendJson(event);
     }
 
@@ -91,7 +92,7 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
     }
 
     async #sendMembers(): Promise<void> {
-      this.sendJson({ type: "presence", members: await presence.snapshot(this.scope.kwargs.roomName, this.#member) });
+      this.sendJson({ type: "presence", ...(await presence.snapshot(this.scope.kwargs.roomName, this.#member)) });
     }
 
     /** `{"type": "subscribe", "presence": true | false}`: on → the member list now, then changes; off → none. */
@@ -109,13 +110,23 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
       }
     }
 
-    async #say(message: unknown): Promise<void> {
+    /**
+     * Stores and broadcasts a line. With a client id the sender gets `{"type": "ack", "cid",
+     * "id"}` once it is stored — also for a resend of a line stored before, which is not
+     * stored or broadcast again — and a refusal carries the `cid` too, so the client stops
+     * resending it.
+     */
+    async #say(message: unknown, cidValue: unknown): Promise<void> {
       const user = this.scope.user?.username ?? "anonymous";
+      let cid: string | null = null;
       try {
-        await publishLine(store, this.channelLayer!, this.scope.kwargs.roomName, user, message);
+        cid = clientId(cidValue);
+        const { line } = await publishLine(store, this.channelLayer!, this.scope.kwargs.roomName, user, message, cid);
+        if (cid !== null) this.sendJson({ type: "ack", cid, id: line.id } satisfies ChatAck);
       } catch (error) {
-        if (error instanceof SwitchboardError && error.frame) this.sendJson(errorFrame(error.code, error.message));
-        else throw error;
+        if (!(error instanceof SwitchboardError && error.frame)) throw error;
+        const refusal = errorFrame(error.code, error.message);
+        this.sendJson(cid === null ? refusal : { ...refusal, cid });
       }
     }
 

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { SocketRoutes } from "../../auth/index.js";
-import { primaryRedis } from "../../runtime/layer.js";
+import { sharedRedis } from "../../runtime/layer.js";
 import type { AppModule } from "../module.js";
 import { chatApi } from "./api.js";
 import { chatConsumer } from "./chat-consumer.js";
 import { CHAT_ERRORS } from "./errors.js";
 import { chatGraphql } from "./graphql.js";
 import * as chatMessages from "./migrations/0001-chat-messages.js";
+import * as chatClientIds from "./migrations/0005-chat-client-ids.js";
 import { chatPages } from "./pages.js";
 import { Presence } from "./presence.js";
 import { MemoryPresenceStore } from "./presence-store.js";
@@ -23,11 +24,11 @@ import { TextRoomConsumer } from "./text-room-consumer.js";
  */
 export const chatApp: AppModule = {
   name: "chat",
-  migrations: { "0001-chat-messages": chatMessages },
+  migrations: { "0001-chat-messages": chatMessages, "0005-chat-client-ids": chatClientIds },
   errors: CHAT_ERRORS,
   start({ config, db, layer, logger }) {
     const store = new MessageStore(db);
-    const redis = primaryRedis(config);
+    const redis = sharedRedis(config);
     const presence = new Presence(redis ? new RedisPresenceStore(redis) : new MemoryPresenceStore(), layer, { logger });
     const roomAccess = config.chatRequireLogin ? "user" : "public";
     const sockets = new SocketRoutes()
@@ -41,6 +42,12 @@ export const chatApp: AppModule = {
         await app.register(chatPages());
       },
       graphql: chatGraphql(layer),
+      // Rooms with members here or lines stored here: the admin dashboard's rooms and rates.
+      report() {
+        const members = presence.localRooms();
+        const names = new Set([...members.keys(), ...[...store.stored.entries()].map(([room]) => room)]);
+        return { rooms: [...names].map((name) => ({ name, members: members.get(name) ?? 0, messages: store.stored.get(name) })) };
+      },
       close: () => presence.close(),
     };
   },

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { ChannelLayer, Logger } from "../../core/index.js";
 import { MAX_NAME_LENGTH, silentLogger } from "../../core/index.js";
 import { roomGroup } from "./rooms.js";
+import { RoomChanges, type PresenceSnapshot } from "./presence-diff.js";
 import type { PresenceMember, PresenceStore } from "./presence-store.js";
 
 /**
@@ -32,74 +33,170 @@ export function presenceGroup(room: string): string {
 export interface PresenceOptions {
   /** How often this node refreshes its members' heartbeats and sweeps lapsed ones. Default 5 s. */
   intervalMs?: number;
+  /**
+   * How long joins and leaves gather before a room's one `presence.diff` goes out
+   * (milliseconds, 1–60 000). Default 100: a room filling or emptying at any rate costs each
+   * subscribed socket at most ten frames a second per node.
+   */
+  tickMs?: number;
+  /**
+   * Most members in a snapshot, and most changes listed in one diff (1–10 000). Default
+   * 100; beyond it frames carry `truncated: true` and the exact `count`, and diffs of a
+   * room larger than it list no joins.
+   */
+  limit?: number;
   logger?: Logger;
 }
 
+/** Defaults of {@link PresenceOptions}. */
+export const PRESENCE_DEFAULTS = { intervalMs: 5000, tickMs: 100, limit: 100 } as const;
+
 /**
- * Room presence: records joins and leaves in a {@link PresenceStore} and announces them as
- * `presence.join` / `presence.leave` layer events to the room's {@link presenceGroup}, which
- * holds only the sockets that asked for presence. Runs the heartbeat
- * and the sweep that expires members of nodes that died without saying goodbye.
- * Store failures (Redis away) are logged once and never fail a socket.
+ * Room presence: records joins and leaves in a {@link PresenceStore} at once, and announces
+ * them coalesced: per room, one `presence.diff` layer event per tick to the room's
+ * {@link presenceGroup} (which holds only the sockets that asked for presence), whatever
+ * the churn. A socket that asks gets one capped {@link snapshot}. So a join costs O(1)
+ * store work, one capped read for the joiner, and no frame of its own to anyone: filling a
+ * room of n costs n snapshots and at most one diff per tick per subscriber, not n² frames.
+ * On Redis each node announces its own sockets' changes (k nodes: at most k diffs per tick
+ * per room). Runs the heartbeat and the sweep that expires members of nodes that died
+ * without saying goodbye; their leaves go out in the next diff. Store failures (Redis
+ * away) are logged once and never fail a socket.
+ *
+ * @example
+ * const presence = new Presence(new MemoryPresenceStore(), layer, { tickMs: 100, limit: 100 });
+ * await presence.join("lobby", { id: "c1", user: "ada" }); // announced in the next tick's diff
+ * const { members, count, truncated } = await presence.snapshot("lobby", { id: "c1", user: "ada" });
  */
 export class Presence {
   readonly #store: PresenceStore;
   readonly #layer: ChannelLayer;
   readonly #logger: Logger;
+  readonly #tickMs: number;
+  readonly #limit: number;
   readonly #local = new Map<string, string>(); // member id → room
-  readonly #timer: NodeJS.Timeout;
+  readonly #heartbeat: NodeJS.Timeout;
+  /** Changes not yet announced, per room. */
+  #pending = new Map<string, RoomChanges>();
+  #tickTimer: NodeJS.Timeout | null = null;
+  /** The announcement in progress: the next waits for it, so a room's diffs go out in order. */
+  #announcing: Promise<void> = Promise.resolve();
+  #closed = false;
   #failing = false;
 
   constructor(store: PresenceStore, layer: ChannelLayer, options: PresenceOptions = {}) {
+    const intervalMs = wholeOption("intervalMs", options.intervalMs, PRESENCE_DEFAULTS.intervalMs, 1, 3_600_000);
+    this.#tickMs = wholeOption("tickMs", options.tickMs, PRESENCE_DEFAULTS.tickMs, 1, 60_000);
+    this.#limit = wholeOption("limit", options.limit, PRESENCE_DEFAULTS.limit, 1, 10_000);
     this.#store = store;
     this.#layer = layer;
     this.#logger = options.logger ?? silentLogger;
-    this.#timer = setInterval(() => void this.#tick(), options.intervalMs ?? 5000);
-    this.#timer.unref();
+    this.#heartbeat = setInterval(() => void this.#beat(), intervalMs);
+    this.#heartbeat.unref();
   }
 
-  /** Records `member` in `room` and announces it to the room's presence group. */
+  /** Members on this node by room (no store read), for the admin dashboard. */
+  localRooms(): Map<string, number> {
+    const rooms = new Map<string, number>();
+    for (const room of this.#local.values()) rooms.set(room, (rooms.get(room) ?? 0) + 1);
+    return rooms;
+  }
+
+  /** Records `member` in `room`; the room's next diff announces it. */
   async join(room: string, member: PresenceMember): Promise<void> {
     this.#local.set(member.id, room);
     await this.#guard(() => this.#store.join(room, member));
-    await this.#layer.groupSend(presenceGroup(room), { type: "presence.join", member });
+    // Queued after the write: whoever reads the store after the diff went out sees the member.
+    this.#changes(room)?.join(member);
   }
 
   /**
-   * The room's members for a socket that asked for them; `self` stands alone when the
-   * store does not answer (presence is then local until it returns).
+   * The first members of the room (at most the limit, `self` always among them) and the
+   * room's count, for a socket that asked. `self` stands alone when the store does not
+   * answer (presence is then local until it returns).
    */
-  async snapshot(room: string, self: PresenceMember): Promise<PresenceMember[]> {
-    const members = await this.#guard(() => this.#store.members(room));
-    return members ?? [self];
+  async snapshot(room: string, self: PresenceMember): Promise<PresenceSnapshot> {
+    const page = await this.#guard(() => this.page(room, this.#limit));
+    if (!page) return { members: [self], count: 1 };
+    if (!page.members.some((m) => m.id === self.id)) {
+      // A socket should find itself in its list; it takes the last place of a full one.
+      if (page.members.length >= this.#limit) page.members.pop();
+      page.members.push(self);
+      page.count = Math.max(page.count, page.members.length);
+    }
+    return page;
   }
 
-  /** Removes a member and announces it, once. */
+  /** Removes a member; the room's next diff announces it (once cluster-wide: only by the node that removed it). */
   async leave(room: string, id: string): Promise<void> {
     this.#local.delete(id);
-    await this.#guard(async () => {
-      if (await this.#store.leave(room, id)) {
-        await this.#layer.groupSend(presenceGroup(room), { type: "presence.leave", member: { id } });
-      }
-    });
+    const had = await this.#guard(() => this.#store.leave(room, id));
+    // Unknown (store away): announce anyway; a leave of a member a client lacks is a no-op.
+    if (had !== false) this.#changes(room)?.leave(id);
   }
 
-  /** The room's members across the cluster. */
-  async members(room: string): Promise<PresenceMember[]> {
-    return this.#store.members(room);
+  /**
+   * At most `limit` members of the room across the cluster, and how many there are: a read
+   * of O(limit), whatever the room's size.
+   */
+  async page(room: string, limit: number): Promise<PresenceSnapshot> {
+    const [members, stored] = await Promise.all([this.#store.members(room, limit), this.#store.count(room)]);
+    // A list shorter than the limit is the whole room: its length is the exact count (the
+    // store's may still include lapsed members not yet swept).
+    if (members.length < limit) return { members, count: members.length };
+    return stored > members.length ? { members, count: stored, truncated: true } : { members, count: members.length };
   }
 
+  /** Announces what is pending, stops the heartbeat and closes the store. */
   async close(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    if (this.#tickTimer) clearTimeout(this.#tickTimer);
+    this.#tickTimer = null;
+    // Sockets closed before the modules: their leaves still reach the other nodes' sockets.
+    await this.announce();
     await this.#store.close();
   }
 
-  async #tick(): Promise<void> {
+  /** The pending changes of `room`, starting the tick when they are the first. */
+  #changes(room: string): RoomChanges | undefined {
+    if (this.#closed) return undefined;
+    let changes = this.#pending.get(room);
+    if (!changes) this.#pending.set(room, (changes = new RoomChanges()));
+    if (!this.#tickTimer) {
+      this.#tickTimer = setTimeout(() => {
+        this.#tickTimer = null;
+        void this.announce();
+      }, this.#tickMs);
+      this.#tickTimer.unref();
+    }
+    return changes;
+  }
+
+  /**
+   * Announces the pending changes now, as the end of a tick does: one `presence.diff` per
+   * room with changes (the store's O(1) count and one group send each), after any
+   * announcement still in progress, so a room's diffs go out in order. Never rejects.
+   */
+  announce(): Promise<void> {
+    return (this.#announcing = this.#announcing.then(() => this.#announcePending()));
+  }
+
+  async #announcePending(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = new Map();
+    await Promise.all(
+      [...batch].map(async ([room, changes]) => {
+        const count = await this.#guard(() => this.#store.count(room));
+        await this.#guard(() => this.#layer.groupSend(presenceGroup(room), changes.event(count, this.#limit)));
+      }),
+    );
+  }
+
+  async #beat(): Promise<void> {
     await this.#guard(async () => {
       await this.#store.touch([...this.#local].map(([id, room]) => [room, id] as [string, string]));
-      for (const { room, member } of await this.#store.sweep()) {
-        await this.#layer.groupSend(presenceGroup(room), { type: "presence.leave", member: { id: member.id } });
-      }
+      for (const { room, member } of await this.#store.sweep()) this.#changes(room)?.leave(member.id);
     });
   }
 
@@ -114,4 +211,11 @@ export class Presence {
       return undefined;
     }
   }
+}
+
+/** An integer option in [min, max], or its default; anything else throws TypeError naming it. */
+function wholeOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw new TypeError(`presence ${name} must be an integer from ${min} to ${max}`);
+  return value;
 }

@@ -3,10 +3,13 @@ import { SwitchboardError } from "../../core/index.js";
 import { sendError } from "../../http/errors.js";
 import { jsonOnly } from "../../http/json-only.js";
 import { nextState, type Actor, type OrderAction, type OrderState } from "./states.js";
+import { actOnOrder, DEFINE_TEMPLATE, FILE_ORDER, GET_ORDER, grantRole, LIST_ORDERS, LIST_ROLES, LIST_TEMPLATES, STEP_LOG } from "./schemas.js";
 import { APPROVER, type WorkOrderService } from "./service.js";
 
 const ACTIONS: OrderAction[] = ["approve", "reject", "cancel", "retry"];
 const USER = { config: { access: "user" } } as const;
+/** A path that names no order (`/api/workorders/abc`) is 404, as a missing order is. */
+const ONE_ORDER = { config: { access: "user", invalidInput: { params: "SB_ERR_NO_SUCH_ORDER" } } } as const;
 
 /**
  * The work-order API, for signed-in users only (JSON only, so cookies cannot be ridden by a
@@ -25,11 +28,11 @@ export function workOrdersHttp(service: WorkOrderService) {
     const actorOf = (request: FastifyRequest): Promise<Actor> => service.actor(Number(request.user!.id));
 
     // `?awaiting=me`: the orders waiting for this user's approval.
-    app.get<{ Querystring: { state?: string; awaiting?: string } }>("/api/workorders", USER, async (request) => {
+    app.get<{ Querystring: { state?: string; awaiting?: "me" } }>("/api/workorders", { ...USER, schema: LIST_ORDERS }, async (request) => {
       const actor = await actorOf(request);
       return { orders: request.query.awaiting === "me" ? await service.awaitingApproval(actor) : await service.visibleOrders(actor, request.query.state) };
     });
-    app.get<{ Params: { id: string } }>("/api/workorders/:id", USER, async (request, reply) => {
+    app.get<{ Params: { id: string } }>("/api/workorders/:id", { ...ONE_ORDER, schema: GET_ORDER }, async (request, reply) => {
       const actor = await actorOf(request);
       const view = await service.view(Number(request.params.id));
       if (!view || !service.canSee(actor, view.order)) return sendError(reply, "SB_ERR_NO_SUCH_ORDER");
@@ -37,21 +40,18 @@ export function workOrdersHttp(service: WorkOrderService) {
       const can = Object.fromEntries(ACTIONS.map((a) => [a, allowed(view.order.state, a, actor, view.order.requesterId)]));
       return { ...view, can };
     });
-    app.get<{ Params: { id: string; step: string } }>("/api/workorders/:id/steps/:step/log", USER, async (request, reply) => {
+    app.get<{ Params: { id: string; step: string } }>("/api/workorders/:id/steps/:step/log", { ...ONE_ORDER, schema: STEP_LOG }, async (request, reply) => {
       const order = await service.store.order(Number(request.params.id));
       if (!order || !service.canSee(await actorOf(request), order)) return sendError(reply, "SB_ERR_NO_SUCH_ORDER");
       return { log: await service.store.log(order.id, request.params.step) };
     });
-    app.get("/api/templates", USER, async () => ({ templates: (await service.store.templates()).map(({ id, template }) => ({ id, ...template })) }));
+    app.get("/api/templates", { ...USER, schema: LIST_TEMPLATES }, async () => ({ templates: (await service.store.templates()).map(({ id, template }) => ({ id, ...template })) }));
 
     // Superusers: who holds which role, and granting or revoking one (the CLI's `roles`, as a page).
     const SUPERUSER = { config: { access: "superuser" } } as const;
-    app.get("/api/roles", SUPERUSER, async () => ({ roles: [APPROVER], users: await service.store.usersWithRoles() }));
-    app.post<{ Body: { username?: unknown; role?: unknown; grant?: unknown } }>("/api/roles", SUPERUSER, async (request, reply) => {
-      const { username, role, grant } = request.body ?? {};
-      if (typeof username !== "string" || role !== APPROVER || typeof grant !== "boolean") {
-        return sendError(reply, "SB_ERR_INVALID_REQUEST", `send {"username": "...", "role": "${APPROVER}", "grant": true | false}`);
-      }
+    app.get("/api/roles", { ...SUPERUSER, schema: LIST_ROLES }, async () => ({ roles: [APPROVER], users: await service.store.usersWithRoles() }));
+    app.post<{ Body: { username: string; role: typeof APPROVER; grant: boolean } }>("/api/roles", { ...SUPERUSER, schema: grantRole(APPROVER) }, async (request, reply) => {
+      const { username, role, grant } = request.body;
       const user = await service.users.byUsername(username);
       if (!user) return sendError(reply, "SB_ERR_NOT_FOUND", `no user ${username}`);
       if (grant) await service.store.grant(user.id, role);
@@ -59,21 +59,23 @@ export function workOrdersHttp(service: WorkOrderService) {
       return { username, role, granted: grant };
     });
 
-    app.post<{ Body: Record<string, unknown> }>("/api/templates", { config: { access: "superuser" } }, async (request, reply) =>
+    // A body of the wrong shape is an invalid template (400), as the service's own checks answer.
+    const INVALID_TEMPLATE = { invalidInput: { body: "SB_ERR_INVALID_TEMPLATE" } } as const;
+    app.post<{ Body: Record<string, unknown> }>("/api/templates", { config: { access: "superuser", ...INVALID_TEMPLATE }, schema: DEFINE_TEMPLATE }, async (request, reply) =>
       guarded(request, reply, async () => ({ id: await service.defineTemplate(request.body, await actorOf(request)) })),
     );
-    app.post<{ Body: { title?: unknown; template?: unknown; params?: unknown } }>("/api/workorders", USER, async (request, reply) =>
+    app.post<{ Body: { title: string; template: number | string; params?: Record<string, string> } }>("/api/workorders", { config: { access: "user", ...INVALID_TEMPLATE }, schema: FILE_ORDER }, async (request, reply) =>
       guarded(request, reply, async () => {
         reply.code(201);
-        return service.file(Number(request.user!.id), request.body ?? {});
+        return service.file(Number(request.user!.id), request.body);
       }),
     );
-    app.post<{ Params: { id: string; action: string }; Body: { reason?: unknown } | null }>("/api/workorders/:id/:action", USER, async (request, reply) => {
-      const action = request.params.action as OrderAction;
-      if (!ACTIONS.includes(action)) return sendError(reply, "SB_ERR_NOT_FOUND", `no action ${action}`);
+    // An unknown action (or an id that is not a number) names nothing: 404.
+    const ACTION = { config: { access: "user", invalidInput: { params: "SB_ERR_NOT_FOUND" } }, schema: actOnOrder(ACTIONS) } as const;
+    app.post<{ Params: { id: string; action: OrderAction }; Body: { reason?: string } | null }>("/api/workorders/:id/:action", ACTION, async (request, reply) => {
+      const { action } = request.params;
       return guarded(request, reply, async () => {
-        const reason = typeof request.body?.reason === "string" ? request.body.reason : undefined;
-        return service.act(Number(request.params.id), action, await actorOf(request), reason);
+        return service.act(Number(request.params.id), action, await actorOf(request), request.body?.reason);
       });
     });
   };

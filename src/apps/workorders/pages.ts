@@ -1,29 +1,23 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { FastifyInstance } from "fastify";
-import { sendError } from "../../http/errors.js";
-import { readPage } from "../../web/pages.js";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ID, PAGE } from "../../http/schemas.js";
+import { readLocalizedPage, sendPage, type LocalizedPage } from "../../web/pages.js";
 
-const require = createRequire(import.meta.url);
-
-/** The work-order pages: list, new order, order (diagram); and the ELK layout engine they use. */
+/** The work-order pages: list, new order, order (diagram; its script bundles the ELK layout engine), admin. */
 export function workOrderPages() {
-  const list = readPage("workorders.html");
-  const order = readPage("workorder.html");
-  const create = readPage("workorder-new.html");
-  const admin = readPage("workorders-admin.html");
-  const elk = readFileSync(require.resolve("elkjs/lib/elk.bundled.js"), "utf8");
+  // In every language (English, Simplified Chinese), chosen per request: src/web/pages.ts.
+  const list = readLocalizedPage("workorders.html");
+  const order = readLocalizedPage("workorder.html");
+  const create = readLocalizedPage("workorder-new.html");
+  const admin = readLocalizedPage("workorders-admin.html");
   return async (app: FastifyInstance): Promise<void> => {
-    const html = (body: string) => async (_request: unknown, reply: { type(t: string): { send(b: string): unknown } }) => reply.type("text/html; charset=utf-8").send(body);
+    const html = (page: LocalizedPage) => async (request: FastifyRequest, reply: FastifyReply) => sendPage(request, reply, page);
     // The pages are shells (no data until their socket or API call, which need a user).
-    const PUBLIC = { config: { access: "public" } } as const;
+    const PUBLIC = { config: { access: "public" }, schema: PAGE } as const;
     app.get("/workorders/", PUBLIC, html(list));
     app.get("/workorders/new/", PUBLIC, html(create));
     app.get("/workorders/admin/", PUBLIC, html(admin));
-    app.get<{ Params: { id: string } }>("/workorders/:id/", PUBLIC, async (request, reply) => {
-      if (!/^\d{1,12}$/.test(request.params.id)) return sendError(reply, "SB_ERR_NOT_FOUND");
-      return reply.type("text/html; charset=utf-8").send(order);
-    });
-    app.get("/static/vendor/elk.bundled.js", PUBLIC, async (_request, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=86400").send(elk));
+    // `/workorders/abc/` names no order: 404.
+    const ORDER_PAGE = { config: { access: "public", invalidInput: "SB_ERR_NOT_FOUND" }, schema: { ...PAGE, params: { type: "object", properties: { id: ID } } } } as const;
+    app.get<{ Params: { id: string } }>("/workorders/:id/", ORDER_PAGE, async (request, reply) => sendPage(request, reply, order));
   };
 }

@@ -47,12 +47,14 @@ export class WorkOrderStore {
 
   async saveTemplate(template: PipelineTemplate): Promise<number> {
     const definition = JSON.stringify(template);
-    const existing = await this.db.selectFrom("pipeline_templates").select("id").where("name", "=", template.name).executeTakeFirst();
-    if (existing) {
-      await this.db.updateTable("pipeline_templates").set({ definition }).where("id", "=", existing.id).execute();
-      return existing.id;
-    }
-    const row = await this.db.insertInto("pipeline_templates").values({ name: template.name, definition, created_at: Date.now() }).returning("id").executeTakeFirstOrThrow();
+    // One statement: nodes (or `serve --processes` workers) starting together all load the
+    // demo template, and a read-then-insert lets two of them insert the same name.
+    const row = await this.db
+      .insertInto("pipeline_templates")
+      .values({ name: template.name, definition, created_at: Date.now() })
+      .onConflict((conflict) => conflict.column("name").doUpdateSet({ definition }))
+      .returning("id")
+      .executeTakeFirstOrThrow();
     return row.id;
   }
 

@@ -63,6 +63,11 @@ export interface ReceiveOptions {
 export interface LayerStats {
   /** Members skipped by `groupSend` because their channel was full. */
   groupSendDropped: number;
+  /**
+   * Group sends that reached only this process's members because the backing service
+   * (Redis) failed them; other processes' members missed them. In-process layers leave it out.
+   */
+  groupSendFailed?: number;
 }
 
 /** Options shared by every layer implementation. */

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 import { SwitchboardError } from "../errors.js";
 import { freezeParsed, type LayerMessage } from "./layer.js";
 
@@ -12,13 +12,13 @@ const BLOCK_SECONDS = 1;
  * cancellation loses nothing.
  */
 export class PlainReceiver {
-  readonly #create: () => Redis;
+  readonly #create: () => RedisClient;
   readonly #expiry: number;
-  readonly #idle: Redis[] = [];
-  readonly #busy = new Set<Redis>();
+  readonly #idle: RedisClient[] = [];
+  readonly #busy = new Set<RedisClient>();
   #closed = false;
 
-  constructor(create: () => Redis, expirySeconds: number) {
+  constructor(create: () => RedisClient, expirySeconds: number) {
     this.#create = create;
     this.#expiry = expirySeconds;
   }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 
 /** Most entries taken in one non-blocking drain after a blocking pop returns. */
 const DRAIN_BATCH = 256;
@@ -11,7 +11,7 @@ const BLOCK_SECONDS = 2;
  * answered, so a burst costs a few round trips, not one per entry.
  */
 export class ListReader {
-  readonly #conn: Redis;
+  readonly #conn: RedisClient;
   readonly #keys = new Set<string>();
   readonly #wakeKey: string;
   readonly #wake: (key: string) => Promise<unknown>;
@@ -23,7 +23,7 @@ export class ListReader {
   #blocking = false;
 
   constructor(options: {
-    conn: Redis;
+    conn: RedisClient;
     wakeKey: string;
     wake: (key: string) => Promise<unknown>;
     onEntry: (entry: string) => void;

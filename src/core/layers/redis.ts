@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
-import { Redis, type RedisOptions } from "ioredis";
 import { SwitchboardError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import {
@@ -26,11 +25,17 @@ import { InMemoryChannelLayer, kDeliver } from "./memory.js";
 import { ListReader } from "./redis-reader.js";
 import { GROUP_MEMBERS, GROUP_SEND, PUSH, hashName, nonLocalPart } from "./redis-scripts.js";
 import { PlainReceiver } from "./redis-plain-receive.js";
+import { connectRedis, duplicateRedis, isCluster, redisTargets, type RedisClient, type RedisClientOptions, type RedisNode, type RedisTarget } from "./redis-connection.js";
+import { layerKeys, type LayerKeys } from "./redis-keys.js";
 
-/** Options of {@link RedisChannelLayer}. */
+/** Options of {@link RedisChannelLayer}. Give at most one of `hosts`, `sentinel`, `cluster`. */
 export interface RedisLayerOptions extends LayerOptions {
   /** Redis URLs (`redis://`, `rediss://` for TLS). Several hosts shard by the part of a name before `!`. */
   hosts?: string[];
+  /** A Sentinel-managed primary: the sentinels' addresses and the primary's name there. */
+  sentinel?: { sentinels: RedisNode[]; name: string };
+  /** A Redis Cluster's seed nodes; keys are hash-tagged so each script's keys share a slot. */
+  cluster?: RedisNode[];
   /** Key prefix, so several apps can share one Redis. Default `switchboard`. */
   prefix?: string;
   /**
@@ -44,15 +49,16 @@ export interface RedisLayerOptions extends LayerOptions {
 }
 
 /** The scripted commands, as `defineCommand` adds them. */
-interface ScriptedRedis extends Redis {
+type ScriptedRedis = RedisClient & {
   sbPush(key: string, capacity: number, ttl: number, entry: string, cutoff: number): Promise<number>;
   sbGroupMembers(key: string, cutoff: number): Promise<string[]>;
   sbGroupSend(key: string, ...args: Array<string | number>): Promise<number>;
-}
+};
 
 interface Host {
   cmd: ScriptedRedis;
-  reader: ListReader | null;
+  /** List readers by the slot they read: one per host, or on a Cluster one per owned part. */
+  readers: Map<string, ListReader>;
   plain: PlainReceiver;
 }
 
@@ -64,17 +70,26 @@ interface Host {
  * process without touching Redis. Group memberships live in sorted sets scored by time,
  * so they lapse after `groupExpiry`.
  *
+ * On a Redis Cluster the keys carry hash tags (see `redis-keys.ts`): each process list, each
+ * plain channel and each group set is a slot of its own, so one group send is one read of
+ * the group's set and then one push per receiving process, each on its own slot. Behind
+ * Sentinel the one connection follows the primary across failovers.
+ *
  * When Redis is unreachable the layer keeps delivering between sockets of this process,
- * logs the fault once, reconnects with backoff, and restores this process's group
+ * logs the fault once, counts the group sends that could not leave the process
+ * (`stats.groupSendFailed`), reconnects with backoff, and restores this process's group
  * memberships when Redis returns.
  *
  * @example
  * const layer = new RedisChannelLayer({ hosts: ["redis://127.0.0.1:6379/0"] });
+ * const onCluster = new RedisChannelLayer({ cluster: [{ host: "10.0.0.7", port: 7000 }] });
  */
 export class RedisChannelLayer implements ChannelLayer, Listenable {
   readonly #local: InMemoryChannelLayer;
   readonly #hosts: Host[];
   readonly #prefix: string;
+  readonly #keys: LayerKeys;
+  readonly #cluster: boolean;
   readonly #nodeId = randomBytes(6).toString("hex");
   readonly #ownParts = new Set<string>();
   readonly #memberships = new Map<string, Set<string>>();
@@ -86,19 +101,18 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
   readonly #logger: Logger;
   readonly #tls: ConnectionOptions | undefined;
   #redisDropped = 0;
+  #groupSendFailed = 0;
   #counter = 0;
   #healthy = true;
   #closed = false;
 
   constructor(options: RedisLayerOptions = {}) {
     const resolved = resolveLayerOptions(options);
-    const hosts = options.hosts ?? ["redis://127.0.0.1:6379/0"];
-    if (hosts.length === 0) throw new TypeError("hosts must name at least one Redis URL");
-    for (const url of hosts) {
-      if (!/^rediss?:\/\//.test(url)) throw new TypeError(`Redis host must be a redis:// or rediss:// URL: ${url}`);
-    }
+    const targets = redisTargets(options);
     this.#prefix = options.prefix ?? "switchboard";
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(this.#prefix)) throw new TypeError("prefix must be 1–64 of A–Z a–z 0–9 . _ -");
+    this.#cluster = options.cluster !== undefined;
+    this.#keys = layerKeys(this.#prefix, this.#cluster);
     this.#processCapacity = options.processCapacity ?? 10_000;
     this.#expiry = resolved.expiry;
     this.#groupExpiry = resolved.groupExpiry;
@@ -107,11 +121,11 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     this.#logger = options.logger ?? silentLogger;
     this.#local = new InMemoryChannelLayer(resolved);
     this.#tls = options.tls;
-    this.#hosts = hosts.map((url) => this.#connect(url));
+    this.#hosts = targets.map((target) => this.#connect(target));
   }
 
   get stats(): LayerStats {
-    return { groupSendDropped: this.#local.stats.groupSendDropped + this.#redisDropped };
+    return { groupSendDropped: this.#local.stats.groupSendDropped + this.#redisDropped, groupSendFailed: this.#groupSendFailed };
   }
 
   /** False while Redis is unreachable (local delivery still works). */
@@ -132,7 +146,8 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     const local = part !== channel;
     const entry = this.#entry(copy, local ? JSON.stringify([channel]) : "[]");
     const capacity = local ? this.#processCapacity : this.#capacityOf(channel);
-    const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry, this.#cutoff());
+    const pushed = await this.#hostFor(part).cmd.sbPush(this.#keys.list(part), capacity, this.#ttl(), entry, this.#cutoff());
+    this.#reachable();
     if (pushed === 0) throw new ChannelFull(channel);
   }
 
@@ -144,7 +159,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
       this.#own(part);
       return this.#local.receive(channel, options);
     }
-    return this.#hostFor(part).plain.receive(this.#key(part), options.signal);
+    return this.#hostFor(part).plain.receive(this.#keys.list(part), options.signal);
   }
 
   /** @internal The consumers' fast path (see `kListen`): process-local channels are queued in process, so consumers listen to them directly. */
@@ -177,7 +192,9 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
       members.add(channel);
     }
     try {
-      await this.#groupHost(group).cmd.multi().zadd(this.#groupKey(group), Date.now(), channel).expire(this.#groupKey(group), this.#groupExpiry).exec();
+      const key = this.#keys.group(group);
+      await this.#groupHost(group).cmd.multi().zadd(key, Date.now(), channel).expire(key, this.#groupExpiry).exec();
+      this.#reachable();
     } catch (error) {
       // Our own channel stays a member locally and is re-added when Redis returns.
       if (!mine) throw error;
@@ -195,7 +212,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
       await this.#local.groupDiscard(group, channel);
     }
     try {
-      await this.#groupHost(group).cmd.zrem(this.#groupKey(group), channel);
+      await this.#groupHost(group).cmd.zrem(this.#keys.group(group), channel);
     } catch (error) {
       this.#fault(error);
     }
@@ -210,14 +227,18 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     await this.#local.groupSend(group, copy);
     const cutoff = Date.now() - this.#groupExpiry * 1000;
     try {
-      if (this.#hosts.length === 1) {
+      // One script over every key needs them on one host; a Cluster spreads them over slots.
+      if (this.#hosts.length === 1 && !this.#cluster) {
         const head = `{"t":${Date.now()},"m":${JSON.stringify(copy)},"c":`;
-        const args = [cutoff, `${this.#prefix}:ch:`, head, this.#ttl(), this.#processCapacity, this.#capacity, ...this.#ownParts];
-        this.#redisDropped += await this.#hosts[0]!.cmd.sbGroupSend(this.#groupKey(group), ...args);
+        const args = [cutoff, this.#keys.list(""), head, this.#ttl(), this.#processCapacity, this.#capacity, ...this.#ownParts];
+        this.#redisDropped += await this.#hosts[0]!.cmd.sbGroupSend(this.#keys.group(group), ...args);
       } else {
         await this.#groupSendSharded(group, copy, cutoff);
       }
+      this.#reachable();
     } catch (error) {
+      // Members in this process have it; the others miss it live (coded in stats and logs).
+      this.#groupSendFailed++;
       this.#fault(error);
     }
   }
@@ -226,13 +247,17 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     this.#assertOpen();
     await this.#local.flush();
     this.#memberships.clear();
+    // SCAN walks one server: on a Cluster, each primary; keys of several slots are unlinked one by one.
+    const servers = this.#hosts.flatMap(({ cmd }) => (isCluster(cmd) ? cmd.nodes("master") : [cmd]));
     await Promise.all(
-      this.#hosts.map(async ({ cmd }) => {
+      servers.map(async (server) => {
         let cursor = "0";
         do {
-          const [next, keys] = await cmd.scan(cursor, "MATCH", `${this.#prefix}:*`, "COUNT", 500);
+          const [next, keys] = await server.scan(cursor, "MATCH", `${this.#prefix}:*`, "COUNT", 500);
           cursor = next;
-          if (keys.length > 0) await cmd.unlink(...keys);
+          if (keys.length === 0) continue;
+          if (this.#cluster) await Promise.all(keys.map((key) => server.unlink(key)));
+          else await server.unlink(...keys);
         } while (cursor !== "0");
       }),
     );
@@ -244,7 +269,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     await this.#local.close();
     await Promise.all(
       this.#hosts.map(async (host) => {
-        host.reader?.stop();
+        for (const reader of host.readers.values()) reader.stop();
         host.plain.close();
         try {
           await host.cmd.quit();
@@ -257,7 +282,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
 
   /** Multi-host group send: read members on the group's host, then one push per process on its host. */
   async #groupSendSharded(group: string, copy: LayerMessage, cutoff: number): Promise<void> {
-    const members = await this.#groupHost(group).cmd.sbGroupMembers(this.#groupKey(group), cutoff);
+    const members = await this.#groupHost(group).cmd.sbGroupMembers(this.#keys.group(group), cutoff);
     const byPart = new Map<string, string[]>();
     for (const channel of members) {
       const part = nonLocalPart(channel);
@@ -271,7 +296,7 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
         const local = channels.length > 0;
         const entry = this.#entry(copy, local ? JSON.stringify(channels) : "[]");
         const capacity = local ? this.#processCapacity : this.#capacityOf(part);
-        const pushed = await this.#hostFor(part).cmd.sbPush(this.#key(part), capacity, this.#ttl(), entry, this.#cutoff());
+        const pushed = await this.#hostFor(part).cmd.sbPush(this.#keys.list(part), capacity, this.#ttl(), entry, this.#cutoff());
         return pushed === 0 ? Math.max(1, channels.length) : 0;
       }),
     );
@@ -283,18 +308,22 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     if (this.#ownParts.has(part)) return;
     this.#ownParts.add(part);
     const host = this.#hostFor(part);
-    if (!host.reader) {
+    // One blocking pop covers many keys only within one slot: on a Cluster, a reader per part.
+    const slot = this.#cluster ? part : "";
+    let reader = host.readers.get(slot);
+    if (!reader) {
       const conn = this.#extraConnection(host.cmd, { maxRetriesPerRequest: 0 });
-      host.reader = new ListReader({
+      reader = new ListReader({
         conn,
-        wakeKey: `${this.#prefix}:wake:${this.#nodeId}`,
+        wakeKey: this.#keys.wake(part, this.#nodeId),
         wake: (key) => host.cmd.multi().rpush(key, "1").expire(key, 60).exec(),
         onEntry: (entry) => this.#onEntry(entry),
         onError: (error) => this.#fault(error),
-        onRecover: () => undefined,
+        onRecover: () => this.#reachable(),
       });
+      host.readers.set(slot, reader);
     }
-    host.reader.add(this.#key(part));
+    reader.add(this.#keys.list(part));
   }
 
   /** One entry from this process's list: deliver its message to each local channel it names. */
@@ -312,41 +341,51 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
     }
   }
 
-  #connect(url: string): Host {
-    const options: RedisOptions = {
+  #connect(target: RedisTarget): Host {
+    const options: RedisClientOptions = {
       maxRetriesPerRequest: 1,
-      retryStrategy: (times) => Math.min(100 * 2 ** times, 5000),
+      // Capped at 2 s: after a failover the new primary is found within one more try.
+      retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
       enableOfflineQueue: true,
       connectionName: `switchboard:${this.#nodeId}`,
-      ...(url.startsWith("rediss:") && this.#tls ? { tls: this.#tls } : {}),
     };
-    const cmd = new Redis(url, options) as ScriptedRedis;
+    const cmd = connectRedis("url" in target ? { ...target, tls: this.#tls } : target, options) as ScriptedRedis;
     cmd.defineCommand("sbPush", { numberOfKeys: 1, lua: PUSH });
     cmd.defineCommand("sbGroupMembers", { numberOfKeys: 1, lua: GROUP_MEMBERS });
     cmd.defineCommand("sbGroupSend", { numberOfKeys: 1, lua: GROUP_SEND });
     cmd.on("error", (error: unknown) => this.#fault(error));
+    cmd.on("node error", (error: unknown) => this.#fault(error));
     cmd.on("ready", () => {
       // Queue commands only until the first connection; afterwards fail fast while Redis is away.
       cmd.options.enableOfflineQueue = false;
-      if (!this.#healthy) void this.#recover();
+      this.#reachable();
     });
-    return { cmd, reader: null, plain: new PlainReceiver(() => this.#extraConnection(cmd), this.#expiry) };
+    return { cmd, readers: new Map(), plain: new PlainReceiver(() => this.#extraConnection(cmd), this.#expiry) };
   }
 
-  /** Another connection to the same host (blocking pops need their own). */
-  #extraConnection(cmd: Redis, options: RedisOptions = {}): Redis {
-    const conn = new Redis({ ...cmd.options, enableOfflineQueue: true, ...options });
+  /** Another connection to the same host (blocking pops need their own; none may wait forever). */
+  #extraConnection(cmd: RedisClient, options: RedisClientOptions = {}): RedisClient {
+    const conn = duplicateRedis(cmd, { enableOfflineQueue: true, blockingTimeout: 5000, blockingTimeoutGrace: 3000, ...options });
     conn.on("error", (error: unknown) => this.#fault(error));
+    conn.on("node error", (error: unknown) => this.#fault(error));
     return conn;
   }
 
-  /** Redis answered again: re-add this process's memberships. */
+  /**
+   * A Redis command succeeded. After a fault that means Redis is back: a reconnect says so
+   * with `ready`, but a Cluster that fails over keeps its status, so any answer counts.
+   */
+  #reachable(): void {
+    if (!this.#healthy && !this.#closed) void this.#recover();
+  }
+
+  /** Redis answered again: re-add this process's memberships (a failover may have lost them). */
   async #recover(): Promise<void> {
     this.#healthy = true;
     this.#logger.info({}, "channel layer: Redis reachable again; restoring group memberships");
     for (const [group, channels] of this.#memberships) {
       for (const channel of channels) {
-        await this.#groupHost(group).cmd.zadd(this.#groupKey(group), Date.now(), channel).catch((e: unknown) => this.#fault(e));
+        await this.#groupHost(group).cmd.zadd(this.#keys.group(group), Date.now(), channel).catch((e: unknown) => this.#fault(e));
       }
     }
   }
@@ -368,14 +407,6 @@ export class RedisChannelLayer implements ChannelLayer, Listenable {
 
   #groupHost(group: string): Host {
     return this.#hostFor(group);
-  }
-
-  #key(part: string): string {
-    return `${this.#prefix}:ch:${part}`;
-  }
-
-  #groupKey(group: string): string {
-    return `${this.#prefix}:group:${group}`;
   }
 
   /** Entries sent before this (ms) have expired. */

@@ -3,12 +3,18 @@
 // no `blob:` workers, which a `worker-src 'self'` policy would refuse. Imported first by
 // index.tsx: Monaco reads the environment when it starts its first worker.
 
-type WorkerLabel = "json" | "graphql" | string;
+/**
+ * The workers' content-hashed file names by label (`editor`, `json`, `graphql`), written in
+ * by the build (esbuild's `define`, scripts/build-web.mjs), which builds them first.
+ */
+declare const MONACO_WORKER_FILES: Readonly<Record<string, string>>;
 
-const FILES: Record<string, string> = { json: "json.worker.js", graphql: "graphql.worker.js" };
+type WorkerLabel = "json" | "graphql" | string;
 
 (globalThis as { MonacoEnvironment?: unknown }).MonacoEnvironment = {
   getWorker(_workerId: string, label: WorkerLabel): Worker {
-    return new Worker(new URL(FILES[label] ?? "editor.worker.js", import.meta.url), { name: `monaco-${label}` });
+    const file = MONACO_WORKER_FILES[label] ?? MONACO_WORKER_FILES.editor;
+    if (!file) throw new Error(`graphiql: no web worker built for ${label}`);
+    return new Worker(new URL(file, import.meta.url), { name: `monaco-${label}` });
   },
 };

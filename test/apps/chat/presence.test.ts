@@ -28,30 +28,39 @@ function withPresence(room: string, subprotocols: string[] = [FULL_PROTOCOL]): W
   return new WebsocketCommunicator(server.wsUrl, `/ws/chat/${room}/`, { subprotocols });
 }
 
+/** The diff a socket gets for one tick's changes (100 ms on the app's server). */
+const diff = (joins: Member[], leaves: string[], count: number) => ({ type: "presence.diff", joins, leaves, count });
+
 describe("presence (one node)", () => {
-  it("sends the member list on connect, then join and leave events, to a socket offering switchboard.v1", async () => {
+  it("sends the member list on connect, then one diff per tick of joins and leaves, to a socket offering switchboard.v1", async () => {
     const a = withPresence("pres");
     expect(await a.connect()).toEqual({ connected: true, subprotocol: "switchboard.v1" });
-    const first = await a.receiveJson<{ type: string; members: Member[] }>();
-    expect(first.type).toBe("presence");
+    const first = await a.receiveJson<{ type: string; members: Member[]; count: number; truncated?: boolean }>();
+    expect(first).toMatchObject({ type: "presence", count: 1 });
+    expect(first.truncated).toBeUndefined();
     expect(first.members).toHaveLength(1);
     const self = first.members[0]!;
     expect(self.user).toBe("anonymous");
-    expect(await a.receiveJson()).toEqual({ type: "presence.join", member: self });
+    // Its own join comes in the room's next diff, like everyone's.
+    expect(await a.receiveJson()).toEqual(diff([self], [], 1));
 
     // Offered among others, the full protocol is the one chosen.
     const b = withPresence("pres", ["chat", FULL_PROTOCOL]);
     expect(await b.connect()).toEqual({ connected: true, subprotocol: "switchboard.v1" });
-    const list = await b.receiveJson<{ members: Member[] }>();
+    const list = await b.receiveJson<{ members: Member[]; count: number }>();
     expect(list.members).toHaveLength(2);
+    expect(list.count).toBe(2);
     expect(list.members.map((m) => m.id)).toContain(self.id);
-    const joined = await a.receiveJson<{ type: string; member: Member }>();
-    expect(joined.type).toBe("presence.join");
-    expect(joined.member.id).not.toBe(self.id);
-    expect((await members("pres")).map((m) => m.id).sort()).toEqual([self.id, joined.member.id].sort());
+    const joined = await a.receiveJson<{ type: string; joins: Member[]; leaves: string[]; count: number }>();
+    expect(joined).toMatchObject({ type: "presence.diff", leaves: [], count: 2 });
+    expect(joined.joins).toHaveLength(1);
+    const other = joined.joins[0]!;
+    expect(other.id).not.toBe(self.id);
+    expect(await b.receiveJson()).toEqual(joined);
+    expect(await members("pres")).toEqual(expect.arrayContaining([self, other]));
 
     await b.disconnect();
-    expect(await a.receiveJson()).toEqual({ type: "presence.leave", member: { id: joined.member.id } });
+    expect(await a.receiveJson()).toEqual(diff([], [other.id], 1));
     expect(await members("pres")).toEqual([self]);
     await a.disconnect();
   });
@@ -60,25 +69,26 @@ describe("presence (one node)", () => {
     const watcher = withPresence("optin");
     await watcher.connect();
     expect(await watcher.receiveJson()).toMatchObject({ type: "presence" });
-    expect(await watcher.receiveJson()).toMatchObject({ type: "presence.join" });
+    expect(await watcher.receiveJson()).toMatchObject({ type: "presence.diff" });
 
     // As the Channels tutorial's page connects: no subprotocol.
     const plain = new WebsocketCommunicator(server.wsUrl, "/ws/chat/optin/");
     expect(await plain.connect()).toEqual({ connected: true, subprotocol: undefined });
     // It is a member all the same: the others see it come.
-    const joined = await watcher.receiveJson<{ type: string; member: Member }>();
-    expect(joined.type).toBe("presence.join");
-    expect((await members("optin")).map((m) => m.id)).toContain(joined.member.id);
+    const joined = await watcher.receiveJson<{ type: string; joins: Member[]; count: number }>();
+    expect(joined).toMatchObject({ type: "presence.diff", count: 2 });
+    const plainId = joined.joins[0]!.id;
+    expect((await members("optin")).map((m) => m.id)).toContain(plainId);
 
     // A third socket comes and goes: the watcher hears of it, the plain socket does not.
     const third = withPresence("optin");
     await third.connect();
-    expect(await third.receiveJson<{ members: Member[] }>()).toMatchObject({ type: "presence" });
-    const thirdJoin = await watcher.receiveJson<{ type: string; member: Member }>();
-    expect(thirdJoin.type).toBe("presence.join");
+    expect(await third.receiveJson<{ members: Member[] }>()).toMatchObject({ type: "presence", count: 3 });
+    const thirdJoin = await watcher.receiveJson<{ joins: Member[] }>();
+    expect(thirdJoin).toMatchObject({ type: "presence.diff", leaves: [], count: 3 });
     await third.disconnect();
-    expect(await watcher.receiveJson()).toEqual({ type: "presence.leave", member: { id: thirdJoin.member.id } });
-    expect(await plain.receiveNothing(200)).toBe(true);
+    expect(await watcher.receiveJson()).toEqual(diff([], [thirdJoin.joins[0]!.id], 2));
+    expect(await plain.receiveNothing(300)).toBe(true);
 
     // Its bad input still gets error frames, each alone.
     plain.sendJson({ message: "" });
@@ -103,8 +113,8 @@ describe("presence (one node)", () => {
 
     // It leaves: the watcher hears that too, and nothing else was sent to either.
     await plain.disconnect();
-    expect(await watcher.receiveJson()).toEqual({ type: "presence.leave", member: { id: joined.member.id } });
-    expect(await watcher.receiveNothing(200)).toBe(true);
+    expect(await watcher.receiveJson()).toEqual(diff([], [plainId], 1));
+    expect(await watcher.receiveNothing(300)).toBe(true);
     await watcher.disconnect();
   });
 
@@ -112,18 +122,24 @@ describe("presence (one node)", () => {
     const plain = new WebsocketCommunicator(server.wsUrl, "/ws/chat/subscribe/");
     await plain.connect();
     plain.sendJson({ type: "subscribe", presence: true });
-    const list = await plain.receiveJson<{ type: string; members: Member[] }>();
-    expect(list.type).toBe("presence");
+    const list = await plain.receiveJson<{ type: string; members: Member[]; count: number }>();
+    expect(list).toMatchObject({ type: "presence", count: 1 });
     expect(list.members).toHaveLength(1);
 
     const other = new WebsocketCommunicator(server.wsUrl, "/ws/chat/subscribe/");
     await other.connect();
-    const joined = await plain.receiveJson<{ type: string; member: Member }>();
-    expect(joined).toMatchObject({ type: "presence.join", member: { user: "anonymous" } });
-    expect(await other.receiveNothing(100)).toBe(true);
+    // The subscriber's own join may share the tick with the other's: the net result is both.
+    const ids = new Set<string>();
+    while (ids.size < 2) {
+      const change = await plain.receiveJson<{ type: string; joins: Member[] }>();
+      expect(change.type).toBe("presence.diff");
+      for (const m of change.joins) ids.add(m.id);
+    }
+    expect(ids).toContain(list.members[0]!.id);
+    expect(await other.receiveNothing(150)).toBe(true);
     // Asking again answers with a fresh list (and joins nothing twice).
     plain.sendJson({ type: "subscribe", presence: true });
-    expect((await plain.receiveJson<{ members: Member[] }>()).members.map((m) => m.id).sort()).toEqual([list.members[0]!.id, joined.member.id].sort());
+    expect((await plain.receiveJson<{ members: Member[] }>()).members.map((m) => m.id).sort()).toEqual([...ids].sort());
 
     // Off has no answer of its own; a line sent after it comes back once it took effect.
     plain.sendJson({ type: "subscribe", presence: false });
@@ -134,9 +150,29 @@ describe("presence (one node)", () => {
     await late.connect();
     expect((await late.receiveJson<{ members: Member[] }>()).members).toHaveLength(2);
     await late.disconnect();
-    await new Promise((r) => setTimeout(r, 100)); // let the leave go out before the check below
+    await new Promise((r) => setTimeout(r, 300)); // let the leaves' diff go out before the check below
     expect(await plain.receiveNothing(200)).toBe(true);
     await plain.disconnect();
+  });
+
+  it("caps the HTTP member list at ?limit= (1–1000) and counts the whole room", async () => {
+    const sockets = [withPresence("http-cap"), withPresence("http-cap"), withPresence("http-cap")];
+    for (const c of sockets) {
+      await c.connect();
+      await c.receiveJson(); // its snapshot: its join is recorded
+    }
+    const page = async (query: string) => fetch(`${server.url}/api/rooms/http-cap/presence${query}`);
+    expect(await (await page("")).json()).toMatchObject({ count: 3 });
+    expect(((await (await page("")).json()) as { members: Member[] }).members).toHaveLength(3);
+    const capped = (await (await page("?limit=2")).json()) as { members: Member[]; count: number; truncated: boolean };
+    expect(capped).toMatchObject({ count: 3, truncated: true });
+    expect(capped.members).toHaveLength(2);
+    for (const bad of ["0", "1001", "x", "-1"]) {
+      const res = await page(`?limit=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "invalid_request" });
+    }
+    await Promise.all(sockets.map((c) => c.disconnect()));
   });
 
   it("answers 404 for a bad room name", async () => {
@@ -147,7 +183,7 @@ describe("presence (one node)", () => {
 describe("presence events go to the presence group only", () => {
   it("announces joins and leaves to presenceGroup(room), never to the room's line group", async () => {
     const layer = new InMemoryChannelLayer();
-    const presence = new Presence(new MemoryPresenceStore(), layer);
+    const presence = new Presence(new MemoryPresenceStore(), layer, { tickMs: 20 });
     try {
       const lines = await layer.newChannel();
       await layer.groupAdd(roomGroup("quiet"), lines);
@@ -155,15 +191,23 @@ describe("presence events go to the presence group only", () => {
       await layer.groupAdd(presenceGroup("quiet"), watching);
       const ada = { id: "c1", user: "ada" };
       await presence.join("quiet", ada);
-      expect(await presence.snapshot("quiet", ada)).toEqual([ada]);
+      expect(await presence.snapshot("quiet", ada)).toEqual({ members: [ada], count: 1 });
+      expect(await layer.receive(watching)).toEqual({ type: "presence.diff", joins: [ada], leaves: [], count: 1 });
       await presence.leave("quiet", "c1");
-      expect(await layer.receive(watching)).toEqual({ type: "presence.join", member: ada });
-      expect(await layer.receive(watching)).toEqual({ type: "presence.leave", member: { id: "c1" } });
+      expect(await layer.receive(watching)).toEqual({ type: "presence.diff", joins: [], leaves: ["c1"], count: 0 });
       await expect(layer.receive(lines, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
     } finally {
       await presence.close();
       await layer.close();
     }
+  });
+
+  it("refuses options out of range with a TypeError naming them", () => {
+    const layer = new InMemoryChannelLayer();
+    for (const options of [{ tickMs: 0 }, { tickMs: 1.5 }, { limit: 0 }, { limit: 10_001 }, { intervalMs: -1 }]) {
+      expect(() => new Presence(new MemoryPresenceStore(), layer, options), JSON.stringify(options)).toThrow(TypeError);
+    }
+    expect(() => new Presence(new MemoryPresenceStore(), layer, { limit: 0 })).toThrow(/limit/);
   });
 
   it("names a valid group for every room, distinct from the room groups and from each other", () => {
