@@ -70,6 +70,7 @@ export interface AdminAuditEntry {
   action: "close_socket" | "notice";
   target: string;
   detail: string;
+  /** `closed`, `not_found` (no such socket on that node), `no_answer` (the node did not reply), `sent`. */
   outcome: string;
   at: number;
 }

@@ -1,18 +1,10 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../storage/schema.js";
 
-/** One audited admin action, as the page lists it. */
-export interface AuditEntry {
-  id: number;
-  actorId: number;
-  actor: string;
-  action: "close_socket" | "notice";
-  target: string;
-  detail: string;
-  /** `closed`, `not_found` (no such socket on that node), `no_answer` (the node did not reply), `sent`. */
-  outcome: string;
-  at: number;
-}
+import type { AdminAuditEntry } from "../../protocol/admin.js";
+
+/** One audited admin action, as the page lists it (the wire type). */
+export type AuditEntry = AdminAuditEntry;
 
 /** The audit trail of the dashboard's actions, in the database (`admin_audit`). */
 export class AuditLog {

@@ -1,9 +1,8 @@
 import { SwitchboardError } from "../../core/index.js";
 import "./errors.js";
-/** A work order's life. */
-export type OrderState = "draft" | "pending_approval" | "approved" | "running" | "succeeded" | "failed" | "rejected" | "cancelled";
-/** A step run's state. */
-export type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+import type { OrderState, StepState } from "../../protocol/workorders.js";
+
+export type { OrderState, StepState };
 
 /** What a person (or the runner, `system`) does to an order. */
 export type OrderAction = "submit" | "approve" | "reject" | "start" | "succeed" | "fail" | "cancel" | "retry";

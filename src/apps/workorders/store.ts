@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { isPostgres } from "../../storage/dialect.js";
 import type { Database } from "../../storage/schema.js";
+import type { StepRun } from "../../protocol/workorders.js";
 import type { OrderState, StepState } from "./states.js";
 import { validateTemplate, type PipelineTemplate } from "./template.js";
 
@@ -20,15 +21,7 @@ export interface WorkOrder {
   updatedAt: number;
 }
 
-/** One step's run. */
-export interface StepRun {
-  step: string;
-  state: StepState;
-  startedAt: number | null;
-  finishedAt: number | null;
-  exitCode: number | null;
-  error: string | null;
-}
+export type { StepRun };
 
 /** One audit entry: who moved the order from where to where, and when. */
 export interface AuditEntry {

@@ -1,12 +1,12 @@
-// The work-order HTTP API and socket views as the pages read them: the shapes of
-// src/apps/workorders (store.ts WorkOrder, StepRun, AuditEntry; template.ts
-// PipelineTemplate; service.ts OrderView, OrderEvent), restated here because those modules
-// run on Node (storage, processes) and the page scripts are checked with the DOM's types
-// only (tsconfig.web.json). What a page does not read is left out.
+// The work-order HTTP API and socket views as the pages read them. The states and step runs
+// come from src/protocol (shared with the server); the rest (store.ts WorkOrder,
+// AuditEntry; template.ts PipelineTemplate; service.ts OrderView, OrderEvent) is restated
+// here, narrowed to what a page reads, because those modules run on Node (storage,
+// processes) and the page scripts are checked with the DOM's types only (tsconfig.web.json).
+import type { OrderState, StepRun, StepState } from "../../../protocol/workorders.js";
 import { apiMessage, type ApiError } from "./dom.js";
 
-export type OrderState = "draft" | "pending_approval" | "approved" | "running" | "succeeded" | "failed" | "rejected" | "cancelled";
-export type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+export type { OrderState, StepRun, StepState };
 export type OrderAction = "approve" | "reject" | "retry" | "cancel";
 
 export interface WorkOrder {
@@ -19,14 +19,6 @@ export interface WorkOrder {
   reason: string | null;
 }
 
-export interface StepRun {
-  step: string;
-  state: StepState;
-  startedAt: number | null;
-  finishedAt: number | null;
-  exitCode: number | null;
-  error: string | null;
-}
 
 export interface AuditEntry {
   actor: string | null;
