@@ -5,7 +5,7 @@
 // message when its previous one comes back. Prints one JSON line with the results.
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { cpuMicros, rssKiB } from "./proc-stats.js";
+import { cpuMicros, rssKiB, systemMicros } from "./proc-stats.js";
 import { percentile } from "./stats.js";
 
 const plan = JSON.parse(process.argv[2]);
@@ -64,11 +64,16 @@ function cpuAll() {
   return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
 }
 
+function systemAll() {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, systemMicros(pid)]));
+}
+
 async function runPhase(name, body) {
   latencies = { same: new Float64Array(MAX_SAMPLES), cross: new Float64Array(MAX_SAMPLES) };
   counts = { same: 0, cross: 0 };
   delivered = 0;
   const cpu0 = cpuAll();
+  const sys0 = systemAll();
   const t0 = now();
   phase = name;
   await body();
@@ -77,8 +82,11 @@ async function runPhase(name, body) {
   phase = "idle";
   const elapsed = (now() - t0 - 500) / 1000;
   const cpu1 = cpuAll();
-  const cpuPerDelivery = Object.fromEntries(Object.keys(pids).map((n) => [n, delivered ? (cpu1[n] - cpu0[n]) / delivered : null]));
-  return { delivered, deliveredPerSec: delivered / elapsed, latency: summary("same"), crossLatency: summary("cross"), cpuPerDelivery };
+  const sys1 = systemAll();
+  const perDelivery = (a, b) => Object.fromEntries(Object.keys(pids).map((n) => [n, delivered ? (b[n] - a[n]) / delivered : null]));
+  const cpuPerDelivery = perDelivery(cpu0, cpu1);
+  const systemPerDelivery = perDelivery(sys0, sys1);
+  return { delivered, deliveredPerSec: delivered / elapsed, latency: summary("same"), crossLatency: summary("cross"), cpuPerDelivery, systemPerDelivery };
 }
 
 const senders = () => clients.filter((c) => c.sender);

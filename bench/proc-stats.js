@@ -16,6 +16,12 @@ export function cpuMicros(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
 }
 
+/** stime of `pid` in microseconds (field 15 of /proc/<pid>/stat): the kernel's share, mostly socket writes. */
+export function systemMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[12]) * 1e6) / ticksPerSecond;
+}
+
 /** Resident set size of `pid` in KiB (VmRSS). */
 export function rssKiB(pid) {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));

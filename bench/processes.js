@@ -101,7 +101,9 @@ export async function startRedis() {
 export async function startSwitchboard(env, { port } = {}) {
   const listen = port ?? (await freePort());
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "sb-bench-"));
-  const child = start(0, [process.execPath, "--max-semi-space-size=8", "dist/cli/main.js", "serve"], {
+  // BENCH_SERVER_NODE_ARGS: extra flags for the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = start(0, [process.execPath, "--max-semi-space-size=8", ...extra, "dist/cli/main.js", "serve"], {
     HOST: "127.0.0.1",
     PORT: String(listen),
     DATA_DIR: dataDir,

@@ -3,8 +3,8 @@
 const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toFixed(digits));
 
 /** Sums the CPU per delivery of the app processes (not Redis) of one phase. */
-function appCpu(phase) {
-  return Object.entries(phase.cpuPerDelivery)
+function appCpu(phase, field = "cpuPerDelivery") {
+  return Object.entries(phase[field] ?? {})
     .filter(([name]) => name !== "redis")
     .reduce((sum, [, v]) => sum + (v ?? 0), 0);
 }
@@ -26,6 +26,7 @@ const metrics = [
   ["closed loop: p50 latency (ms)", (r) => r.closed.latency.p50, 2, "lower"],
   ["closed loop: p99 latency (ms)", (r) => r.closed.latency.p99, 2, "lower"],
   ["closed loop: server CPU per delivery (µs)", (r) => appCpu(r.closed), 2, "lower"],
+  ["closed loop: of which in the kernel (µs)", (r) => appCpu(r.closed, "systemPerDelivery"), 2, "lower"],
   ["closed loop: Redis CPU per delivery (µs)", (r) => r.closed.cpuPerDelivery.redis ?? null, 2, "lower"],
   ["fixed rate: cross-node p50 (ms)", (r) => r.fixed.crossLatency.p50, 2, "lower"],
   ["fixed rate: cross-node p99 (ms)", (r) => r.fixed.crossLatency.p99, 2, "lower"],
