@@ -27,7 +27,8 @@ type RoomKwargs = { roomName: string };
  *   `{"type": "subscribe", "presence": true}`, answered by the list) the socket gets
  *   `{"type": "presence", "members": [{"id", "user"}...], "count": n}` (at most 100 members,
  *   `"truncated": true` when the room has more), then at most one `{"type": "presence.diff",
- *   "joins": [...], "leaves": [ids], "count": n}` per tick (100 ms) per node (see presence-diff.ts);
+ *   "joins": [...], "leaves": [ids], "count": n}` per tick (100 ms; 1 s in a room of more than
+ *   100) per node (see presence-diff.ts);
  *   `"presence": false` stops them. Every socket is a member either way.
  * - bad input → error frame `{"error": "invalid_message" | "invalid_request" | "unknown_type" | "invalid_json", ...}`;
  *   the socket stays open.

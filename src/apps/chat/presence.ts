@@ -40,6 +40,13 @@ export interface PresenceOptions {
    */
   tickMs?: number;
   /**
+   * How long a room larger than the limit gathers changes between its diffs (milliseconds,
+   * at least `tickMs`, at most 60 000). Default 1000. Its diffs list no joins (every list
+   * there is a sample) and mostly move the count, so filling a room of 500 at any rate costs
+   * each subscribed socket one frame a second, and a leave reaches a sample within a second.
+   */
+  largeRoomTickMs?: number;
+  /**
    * Most members in a snapshot, and most changes listed in one diff (1–10 000). Default
    * 100; beyond it frames carry `truncated: true` and the exact `count`, and diffs of a
    * room larger than it list no joins.
@@ -49,13 +56,13 @@ export interface PresenceOptions {
 }
 
 /** Defaults of {@link PresenceOptions}. */
-export const PRESENCE_DEFAULTS = { intervalMs: 5000, tickMs: 100, limit: 100 } as const;
+export const PRESENCE_DEFAULTS = { intervalMs: 5000, tickMs: 100, largeRoomTickMs: 1000, limit: 100 } as const;
 
 /**
  * Room presence: records joins and leaves in a {@link PresenceStore} at once, and announces
  * them coalesced: per room, one `presence.diff` layer event per tick to the room's
  * {@link presenceGroup} (which holds only the sockets that asked for presence), whatever
- * the churn. A socket that asks gets one capped {@link snapshot}. So a join costs O(1)
+ * the churn (a room larger than the limit: one per `largeRoomTickMs`). A socket that asks gets one capped {@link snapshot}. So a join costs O(1)
  * store work, one capped read for the joiner, and no frame of its own to anyone: filling a
  * room of n costs n snapshots and at most one diff per tick per subscriber, not n² frames.
  * On Redis each node announces its own sockets' changes (k nodes: at most k diffs per tick
@@ -73,12 +80,17 @@ export class Presence {
   readonly #layer: ChannelLayer;
   readonly #logger: Logger;
   readonly #tickMs: number;
+  readonly #largeRoomTickMs: number;
   readonly #limit: number;
   readonly #local = new Map<string, string>(); // member id → room
   readonly #heartbeat: NodeJS.Timeout;
   /** Changes not yet announced, per room. */
   #pending = new Map<string, RoomChanges>();
+  /** When each room last announced while larger than the limit (entries older than its tick are dropped). */
+  readonly #largeAnnounced = new Map<string, number>();
   #tickTimer: NodeJS.Timeout | null = null;
+  /** When the armed tick fires (ms since the epoch): a wait for a large room may have to be brought forward. */
+  #tickDue = 0;
   /** The announcement in progress: the next waits for it, so a room's diffs go out in order. */
   #announcing: Promise<void> = Promise.resolve();
   #closed = false;
@@ -87,6 +99,8 @@ export class Presence {
   constructor(store: PresenceStore, layer: ChannelLayer, options: PresenceOptions = {}) {
     const intervalMs = wholeOption("intervalMs", options.intervalMs, PRESENCE_DEFAULTS.intervalMs, 1, 3_600_000);
     this.#tickMs = wholeOption("tickMs", options.tickMs, PRESENCE_DEFAULTS.tickMs, 1, 60_000);
+    const largeDefault = Math.max(PRESENCE_DEFAULTS.largeRoomTickMs, this.#tickMs);
+    this.#largeRoomTickMs = wholeOption("largeRoomTickMs", options.largeRoomTickMs, largeDefault, this.#tickMs, 60_000);
     this.#limit = wholeOption("limit", options.limit, PRESENCE_DEFAULTS.limit, 1, 10_000);
     this.#store = store;
     this.#layer = layer;
@@ -162,32 +176,63 @@ export class Presence {
   #changes(room: string): RoomChanges | undefined {
     if (this.#closed) return undefined;
     let changes = this.#pending.get(room);
-    if (!changes) this.#pending.set(room, (changes = new RoomChanges()));
-    if (!this.#tickTimer) {
-      this.#tickTimer = setTimeout(() => {
-        this.#tickTimer = null;
-        void this.announce();
-      }, this.#tickMs);
-      this.#tickTimer.unref();
+    if (!changes) {
+      this.#pending.set(room, (changes = new RoomChanges()));
+      this.#arm(this.#tickMs);
     }
     return changes;
   }
 
-  /**
-   * Announces the pending changes now, as the end of a tick does: one `presence.diff` per
-   * room with changes (the store's O(1) count and one group send each), after any
-   * announcement still in progress, so a room's diffs go out in order. Never rejects.
-   */
-  announce(): Promise<void> {
-    return (this.#announcing = this.#announcing.then(() => this.#announcePending()));
+  /** Arms the tick to fire within `delayMs`, unless it already fires sooner. */
+  #arm(delayMs: number): void {
+    const due = Date.now() + delayMs;
+    if (this.#tickTimer) {
+      if (this.#tickDue <= due) return;
+      clearTimeout(this.#tickTimer);
+    }
+    this.#tickDue = due;
+    this.#tickTimer = setTimeout(() => {
+      this.#tickTimer = null;
+      this.#announcing = this.#announcing.then(() => this.#announcePending(false));
+    }, delayMs);
+    this.#tickTimer.unref();
   }
 
-  async #announcePending(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = new Map();
+  /**
+   * Announces every pending change now, large rooms' too: one `presence.diff` per room with
+   * changes (the store's O(1) count and one group send each), after any announcement still
+   * in progress, so a room's diffs go out in order. Never rejects.
+   */
+  announce(): Promise<void> {
+    return (this.#announcing = this.#announcing.then(() => this.#announcePending(true)));
+  }
+
+  /**
+   * The end of a tick: announces the rooms that are due — all of them when `all`, else every
+   * room but those larger than the limit that announced less than `largeRoomTickMs` ago
+   * (known from their last diff's count, so a waiting room costs no store read), which keep
+   * gathering and re-arm the tick for when they are due.
+   */
+  async #announcePending(all: boolean): Promise<void> {
+    const now = Date.now();
+    for (const [room, at] of this.#largeAnnounced) if (now - at >= this.#largeRoomTickMs) this.#largeAnnounced.delete(room);
+    const due: Array<[string, RoomChanges]> = [];
+    let wait = Infinity;
+    for (const [room, changes] of this.#pending) {
+      const at = this.#largeAnnounced.get(room);
+      if (!all && at !== undefined) {
+        wait = Math.min(wait, at + this.#largeRoomTickMs - now);
+        continue;
+      }
+      this.#pending.delete(room);
+      due.push([room, changes]);
+    }
+    if (wait !== Infinity && !this.#closed) this.#arm(Math.max(1, wait));
     await Promise.all(
-      [...batch].map(async ([room, changes]) => {
+      due.map(async ([room, changes]) => {
         const count = await this.#guard(() => this.#store.count(room));
+        if (count !== undefined && count > this.#limit) this.#largeAnnounced.set(room, Date.now());
+        else this.#largeAnnounced.delete(room);
         await this.#guard(() => this.#layer.groupSend(presenceGroup(room), changes.event(count, this.#limit)));
       }),
     );

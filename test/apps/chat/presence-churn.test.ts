@@ -194,4 +194,38 @@ describe("presence under churn (one node)", () => {
     expect(snapshots + diffs).toBeLessThan((n * n) / 5);
     for (const w of all) expect(w.ids).toEqual(members);
   }, 60_000);
+
+  it("announces a room over the limit once per largeRoomTickMs and a small room every tick, both converging", async () => {
+    node = await startChatNode(new InMemoryChannelLayer(), new MemoryPresenceStore(), { tickMs: 20, largeRoomTickMs: 400, limit: 10 });
+    const big = watcher("large");
+    const small = watcher("small");
+    await Promise.all([big.snapshotted(), small.snapshotted()]);
+    // Past the limit: its first diff says so, and from then on it gathers for 400 ms.
+    const crowd = Array.from({ length: 12 }, () => watcher("large", []));
+    await Promise.all(crowd.map((c) => c.opened()));
+    await until(() => big.roster.count === 13, 5000, "the large room's first diff");
+    const bigBefore = big.diffs;
+    const smallBefore = small.diffs;
+    // 8 joins in each room, one every 50 ms (more than two small ticks apart).
+    const started = Date.now();
+    const later: Watcher[] = [];
+    for (let i = 0; i < 8; i++) {
+      const [a, b] = [watcher("large", []), watcher("small", [])];
+      later.push(a, b);
+      await Promise.all([a.opened(), b.opened()]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const spent = Date.now() - started;
+    await until(() => small.roster.count === 9 && big.roster.count === 21, 5000, "both rooms' counts");
+    // The small room: about a diff per join (they came ticks apart); the large: one per 400 ms.
+    const smallDiffs = small.diffs - smallBefore;
+    const bigDiffs = big.diffs - bigBefore;
+    expect(bigDiffs).toBeLessThanOrEqual(Math.ceil(spent / 400) + 1);
+    expect(smallDiffs).toBeGreaterThan(bigDiffs);
+    expect(small.ids).toEqual(await truth("small"));
+    // A leave in the large room reaches the sample within its tick.
+    await crowd[0]!.close();
+    await until(() => big.roster.count === 20, 1500, "the leave, within the large room's tick");
+    for (const id of big.ids) expect(await truth("large")).toContain(id);
+  });
 });
