@@ -108,6 +108,7 @@ async function messagePhase(seconds, concurrent = async () => {}) {
     // Over the phase until the last line arrived (to the drain's 250 ms): a throughput, not the offered rate.
     deliveredPerSec: delivered / measured.seconds,
     serverCpuPerDeliveryUs: delivered ? (measured.serverCpuSeconds * 1e6) / delivered : null,
+    serverSystemPerDeliveryUs: delivered ? (measured.serverSystemSeconds * 1e6) / delivered : null,
     latency: latency.summary(),
     lostByStayed: gaps(stayed, sent),
     received: counted(pool.counter, before),

@@ -1,6 +1,6 @@
 // Shared pieces of the scale run's phases: sleeping, bounded waits, and a meter of the
 // server's and the load process's CPU over a phase.
-import { cpuMicros, runQueueWaitMicros } from "./proc-stats.js";
+import { cpuMicros, runQueueWaitMicros, systemMicros } from "./proc-stats.js";
 import { now } from "./scale-clients.js";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -20,13 +20,14 @@ export const LOAD_BOUND = 0.9;
 
 /**
  * Starts measuring: `end()` gives the wall seconds, the server's utime+stime (seconds) over
- * the phase and the time it waited for its core, and the load process's own CPU as a share
+ * the phase (and its stime apart) and the time it waited for its core, and the load process's own CPU as a share
  * of one core (/proc/self/stat).
  */
 export function meter(server) {
   const pid = server.pid;
   const t0 = now();
   const server0 = cpuMicros(pid);
+  const system0 = systemMicros(pid);
   const wait0 = runQueueWaitMicros(pid);
   const load0 = cpuMicros("self");
   return {
@@ -36,6 +37,8 @@ export function meter(server) {
       return {
         seconds,
         serverCpuSeconds: (cpuMicros(pid) - server0) / 1e6,
+        // Of which in the kernel (stime): mostly the socket writes, a floor both servers share.
+        serverSystemSeconds: (systemMicros(pid) - system0) / 1e6,
         // Time the server was ready to run but its core was busy with another process.
         serverWaitSeconds: (runQueueWaitMicros(pid) - wait0) / 1e6,
         loadCpu,

@@ -22,6 +22,7 @@ const rows = [
   ["broadcast p50 (ms)", "broadcast", (r) => r.broadcast.latency.p50, 1],
   ["broadcast p99 (ms)", "broadcast", (r) => r.broadcast.latency.p99, 1],
   ["server CPU per delivery (µs)", "broadcast", (r) => r.broadcast.serverCpuPerDeliveryUs, 1],
+  ["… of which in the kernel (µs)", "broadcast", (r) => r.broadcast.serverSystemPerDeliveryUs, 1],
   ["… server waiting for its core meanwhile (s)", "broadcast", (r) => r.broadcast.serverWaitSeconds, 1],
   ["broadcast: lines lost (sockets missing any)", "broadcast", (r) => `${r.broadcast.lostByStayed.lines} (${r.broadcast.lostByStayed.sockets})`, null],
   ["churn: reconnect p50 (ms)", "churn", (r) => r.churn.reconnect.p50, 1],

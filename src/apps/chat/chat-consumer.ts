@@ -68,8 +68,11 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
       this.sendJson(errorFrame("SB_ERR_UNKNOWN_TYPE", String(frame.type).slice(0, 100)));
     }
 
-    /** Layer event: one line for this room; the frozen line is serialized once for all sockets. */
-    async chatMessage(event: LayerMessage): Promise<void> {
+    /**
+     * Layer event: one line for this room; the frozen line is serialized once for all
+     * sockets. Synchronous, as `presenceDiff`: the mailbox then needs no promise per delivery.
+     */
+    chatMessage(event: LayerMessage): void {
       this.sendJson((event as unknown as ChatMessageEvent).line);
     }
 
@@ -78,7 +81,7 @@ export function chatConsumer(store: MessageStore, presence: Presence): ConsumerC
      * on opt-in), forwarded as they are: the frozen event is serialized once for every
      * subscriber. One already queued when the socket opted out is dropped.
      */
-    async presenceDiff(event: LayerMessage): Promise<void> {
+    presenceDiff(event: LayerMessage): void {
       if (this.#presence) this.sendJson(event);
     }
 

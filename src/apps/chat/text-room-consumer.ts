@@ -26,7 +26,7 @@ export class TextRoomConsumer extends WebsocketConsumer<{ group: string }> {
     await this.channelLayer!.groupSend(this.groups[0]!, { type: "text.message", text });
   }
 
-  async textMessage(event: LayerMessage): Promise<void> {
+  textMessage(event: LayerMessage): void {
     this.send(String(event.text));
   }
 }
