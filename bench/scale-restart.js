@@ -1,8 +1,10 @@
 // The restart phase of the scale run: a few lines, SIGTERM to the server, the same server
 // started again on the same port (by the parent, over IPC), a few more lines, and the N
 // clients coming back by their own jittered backoff and resuming after their last id.
-// /healthz is polled every 250 ms from here throughout.
+// /healthz is polled every 250 ms throughout, by a process of its own (bench/health-poller.js).
+import { spawn } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { cpuMicros, runQueueWaitMicros } from "./proc-stats.js";
 import { now } from "./scale-clients.js";
@@ -22,28 +24,22 @@ function ask(message, timeoutMs) {
 }
 
 /**
- * GET `url` every `everyMs`, each bounded by `timeoutMs` (a slower answer is a failure);
- * `stop()` waits for those in flight and returns every poll.
+ * Polls `url` from bench/health-poller.js, a process of its own (a checker the load's busy
+ * event loop cannot delay); `stop()` returns every poll.
  */
 function pollHealth(url, everyMs = 250, timeoutMs = 2000) {
-  const polls = [];
-  const inflight = new Set();
-  const timer = setInterval(() => {
-    const at = now();
-    const poll = fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-      .then(async (r) => {
-        await r.arrayBuffer();
-        polls.push({ at, ms: now() - at, ok: r.ok, status: r.status });
-      })
-      .catch((error) => polls.push({ at, ms: now() - at, ok: false, status: error.name === "TypeError" ? (error.cause?.code ?? "fetch failed") : error.name }))
-      .finally(() => inflight.delete(poll));
-    inflight.add(poll);
-  }, everyMs);
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./health-poller.js", import.meta.url)), url, String(everyMs), String(timeoutMs)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk) => (out += chunk));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   return {
     async stop() {
-      clearInterval(timer);
-      await Promise.allSettled([...inflight]);
-      return polls;
+      child.kill("SIGTERM");
+      await exited;
+      return JSON.parse(out || "[]");
     },
   };
 }
@@ -130,7 +126,7 @@ export async function restartPhase({ pool, plan, server, nextSeq, resumes }) {
     }
   };
   const health = pollHealth(`${httpUrl}/healthz`);
-  // The load's own event-loop delay: a health check answered late may be late here.
+  // The load's own event-loop delay, reported: a busy load sees clients come back late.
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
   const counter0 = snapshot(pool.counter);
