@@ -44,6 +44,8 @@ export interface PresenceOptions {
    * at least `tickMs`, at most 60 000). Default 1000. Its diffs list no joins (every list
    * there is a sample) and mostly move the count, so filling a room of 500 at any rate costs
    * each subscribed socket one frame a second, and a leave reaches a sample within a second.
+   * Each large room has its own slot in that period (from a hash of its name), so a thousand
+   * rooms churning at once do not announce in the same turn.
    */
   largeRoomTickMs?: number;
   /**
@@ -84,10 +86,10 @@ export class Presence {
   readonly #limit: number;
   readonly #local = new Map<string, string>(); // member id → room
   readonly #heartbeat: NodeJS.Timeout;
-  /** Changes not yet announced, per room. */
-  #pending = new Map<string, RoomChanges>();
-  /** When each room last announced while larger than the limit (entries older than its tick are dropped). */
-  readonly #largeAnnounced = new Map<string, number>();
+  /** Changes not yet announced, per room, and when they are due (ms since the epoch). */
+  #pending = new Map<string, { changes: RoomChanges; due: number }>();
+  /** Rooms whose last diff counted more members than the limit: they announce in their slot of the large tick. */
+  readonly #large = new Set<string>();
   #tickTimer: NodeJS.Timeout | null = null;
   /** When the armed tick fires (ms since the epoch): a wait for a large room may have to be brought forward. */
   #tickDue = 0;
@@ -172,14 +174,19 @@ export class Presence {
     await this.#store.close();
   }
 
-  /** The pending changes of `room`, starting the tick when they are the first. */
+  /**
+   * The pending changes of `room`, starting the tick when they are the first: due in one
+   * tick, or for a large room at its next slot of the large tick.
+   */
   #changes(room: string): RoomChanges | undefined {
     if (this.#closed) return undefined;
-    let changes = this.#pending.get(room);
-    if (!changes) {
-      this.#pending.set(room, (changes = new RoomChanges()));
-      this.#arm(this.#tickMs);
-    }
+    const pending = this.#pending.get(room);
+    if (pending) return pending.changes;
+    const now = Date.now();
+    const due = this.#large.has(room) ? nextSlot(now, this.#largeRoomTickMs, slotOffset(room, this.#largeRoomTickMs)) : now + this.#tickMs;
+    const changes = new RoomChanges();
+    this.#pending.set(room, { changes, due });
+    this.#arm(due - now);
     return changes;
   }
 
@@ -208,31 +215,29 @@ export class Presence {
   }
 
   /**
-   * The end of a tick: announces the rooms that are due — all of them when `all`, else every
-   * room but those larger than the limit that announced less than `largeRoomTickMs` ago
-   * (known from their last diff's count, so a waiting room costs no store read), which keep
-   * gathering and re-arm the tick for when they are due.
+   * The end of a tick: announces the rooms that are due (all of them when `all`), one
+   * `presence.diff` each; the others keep gathering and re-arm the tick for the earliest.
+   * Whether a room is large is known from its last diff's count, so a waiting room costs
+   * no store read.
    */
   async #announcePending(all: boolean): Promise<void> {
     const now = Date.now();
-    for (const [room, at] of this.#largeAnnounced) if (now - at >= this.#largeRoomTickMs) this.#largeAnnounced.delete(room);
     const due: Array<[string, RoomChanges]> = [];
-    let wait = Infinity;
-    for (const [room, changes] of this.#pending) {
-      const at = this.#largeAnnounced.get(room);
-      if (!all && at !== undefined) {
-        wait = Math.min(wait, at + this.#largeRoomTickMs - now);
+    let next = Infinity;
+    for (const [room, pending] of this.#pending) {
+      if (!all && pending.due > now) {
+        next = Math.min(next, pending.due);
         continue;
       }
       this.#pending.delete(room);
-      due.push([room, changes]);
+      due.push([room, pending.changes]);
     }
-    if (wait !== Infinity && !this.#closed) this.#arm(Math.max(1, wait));
+    if (next !== Infinity && !this.#closed) this.#arm(Math.max(1, next - now));
     await Promise.all(
       due.map(async ([room, changes]) => {
         const count = await this.#guard(() => this.#store.count(room));
-        if (count !== undefined && count > this.#limit) this.#largeAnnounced.set(room, Date.now());
-        else this.#largeAnnounced.delete(room);
+        if (count !== undefined && count > this.#limit) this.#large.add(room);
+        else this.#large.delete(room);
         await this.#guard(() => this.#layer.groupSend(presenceGroup(room), changes.event(count, this.#limit)));
       }),
     );
@@ -263,4 +268,16 @@ function wholeOption(name: string, value: number | undefined, fallback: number, 
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) throw new TypeError(`presence ${name} must be an integer from ${min} to ${max}`);
   return value;
+}
+
+/** Where in a period of `periodMs` the room's large-tick slot lies: a hash of its name (FNV-1a), the same on every node. */
+function slotOffset(room: string, periodMs: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < room.length; i++) hash = Math.imul(hash ^ room.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % periodMs;
+}
+
+/** The first time after `now` that is `offset` past a multiple of `periodMs` (one slot per period). */
+function nextSlot(now: number, periodMs: number, offset: number): number {
+  return now - ((now - offset) % periodMs) + periodMs;
 }

@@ -202,9 +202,49 @@ describe("presence events go to the presence group only", () => {
     }
   });
 
+  it("spreads large rooms' diffs over the large tick, each room in its own slot, instead of one burst", async () => {
+    const layer = new InMemoryChannelLayer();
+    const presence = new Presence(new MemoryPresenceStore(), layer, { tickMs: 10, largeRoomTickMs: 500, limit: 2 });
+    const rooms = Array.from({ length: 24 }, (_, i) => `busy${i}`);
+    const sentAt = new Map<string, number[]>();
+    const stop = new AbortController();
+    try {
+      for (const room of rooms) {
+        const channel = await layer.newChannel();
+        await layer.groupAdd(presenceGroup(room), channel);
+        sentAt.set(room, []);
+        void (async () => {
+          for (;;) {
+            const m = await layer.receive(channel, { signal: stop.signal }).catch(() => null);
+            if (!m) return;
+            sentAt.get(room)!.push(Date.now());
+          }
+        })();
+      }
+      // Every room past the limit, announced once (the short tick): now each is known large.
+      for (const room of rooms) for (let i = 0; i < 3; i++) await presence.join(room, { id: `${room}-${i}`, user: "u" });
+      const deadline = Date.now() + 2000;
+      while ([...sentAt.values()].some((t) => t.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      // All of them change in the same instant: their diffs go out in their own slots.
+      const churnAt = Date.now();
+      for (const room of rooms) await presence.join(room, { id: `${room}-late`, user: "u" });
+      while ([...sentAt.values()].some((t) => t.length < 2) && Date.now() < deadline + 1000) await new Promise((r) => setTimeout(r, 5));
+      const second = rooms.map((room) => sentAt.get(room)![1]! - churnAt);
+      for (const ms of second) expect(ms).toBeLessThanOrEqual(500 + 100);
+      // Spread over the period, not one turn: many distinct times, far apart.
+      expect(new Set(second.map((ms) => Math.floor(ms / 20))).size).toBeGreaterThan(8);
+      expect(Math.max(...second) - Math.min(...second)).toBeGreaterThan(200);
+    } finally {
+      stop.abort();
+      await presence.close();
+      await layer.close();
+    }
+  });
+
   it("refuses options out of range with a TypeError naming them", () => {
     const layer = new InMemoryChannelLayer();
-    for (const options of [{ tickMs: 0 }, { tickMs: 1.5 }, { limit: 0 }, { limit: 10_001 }, { intervalMs: -1 }]) {
+    const bad = [{ tickMs: 0 }, { tickMs: 1.5 }, { limit: 0 }, { limit: 10_001 }, { intervalMs: -1 }, { largeRoomTickMs: 60_001 }, { tickMs: 200, largeRoomTickMs: 100 }];
+    for (const options of bad) {
       expect(() => new Presence(new MemoryPresenceStore(), layer, options), JSON.stringify(options)).toThrow(TypeError);
     }
     expect(() => new Presence(new MemoryPresenceStore(), layer, { limit: 0 })).toThrow(/limit/);
