@@ -83,7 +83,10 @@ export class ConnectionGuard {
 
   #closed(socket: Duplex): void {
     const address = this.#counted.get(socket);
-    if (address !== undefined) this.#release(address);
+    if (address !== undefined) {
+      this.#counted.delete(socket);
+      this.#release(address);
+    }
     this.#clear(socket);
   }
 
@@ -115,7 +118,7 @@ export class ConnectionGuard {
     if (this.#counted.has(socket)) return true;
     if (!this.#take(address)) return false;
     this.#counted.set(socket, address);
-    socket.once("close", this.#onClose);
+    socket.on("close", this.#onClose); // not `once`: its wrapper would cost a closure and a record per socket
     return true;
   }
 
@@ -155,7 +158,7 @@ export class ConnectionGuard {
     const timer = setTimeout(() => this.#expire(socket), this.#timeoutMs);
     timer.unref();
     this.#deadlines.set(socket, timer);
-    socket.once("close", this.#onClose);
+    socket.on("close", this.#onClose); // not `once`: its wrapper would cost a closure and a record per socket
   };
 
   readonly #onHeaders = (request: IncomingMessage): void => {

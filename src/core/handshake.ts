@@ -100,15 +100,26 @@ export class Handshake implements Connection {
         reject(new SwitchboardError("SB_ERR_PEER_GONE"));
         return;
       }
-      // ws calls back only when it completes the upgrade: when it ends the socket instead
-      // (a peer that half-closed, a server closing), this is the only news the consumer gets.
-      const gone = (): void => reject(new SwitchboardError("SB_ERR_PEER_GONE"));
-      socket.once("close", gone);
+      // ws calls back only when it completes the upgrade, which it does at once (no
+      // verifyClient here). When it ends the socket instead (a peer that half-closed, a
+      // server closing), the socket's close is the only news the consumer gets: listened
+      // for only then, since a listener added and removed around every upgrade leaves the
+      // socket's listener array with room for 19 for the rest of its life.
+      let gone: (() => void) | null = null;
+      let upgraded = false;
       this.wss.handleUpgrade(request, socket, head, (ws) => {
-        socket.off("close", gone);
+        upgraded = true;
+        if (gone) socket.off("close", gone);
         onAccepted(ws);
         resolve(ws);
       });
+      if (upgraded) return;
+      if (socket.destroyed) {
+        reject(new SwitchboardError("SB_ERR_PEER_GONE"));
+        return;
+      }
+      gone = (): void => reject(new SwitchboardError("SB_ERR_PEER_GONE"));
+      socket.once("close", gone);
     });
   }
 

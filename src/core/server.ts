@@ -291,7 +291,7 @@ export class SocketServer {
     this.#byId.set(connectionId, ws);
     this.#alive.add(ws);
     ws.on("pong", this.#onPong);
-    ws.once("close", this.#onClosed);
+    ws.on("close", this.#onClosed); // `close` comes once; `once` would wrap the shared listener per socket
   }
 
   /**

@@ -71,6 +71,30 @@ class ChannelState {
   }
 }
 
+/** What a {@link MemoryListenHandle} needs of its layer. */
+interface ListenOps {
+  take(state: ChannelState): LayerMessage | undefined;
+  stop(channel: string, state: ChannelState, listener: ChannelListener): void;
+}
+
+/** A consumer's hold on its channel (see `kListen`): one small object per socket. */
+class MemoryListenHandle implements ListenHandle {
+  constructor(
+    private readonly ops: ListenOps,
+    private readonly channel: string,
+    private readonly state: ChannelState,
+    private readonly listener: ChannelListener,
+  ) {}
+
+  take(): LayerMessage | undefined {
+    return this.ops.take(this.state);
+  }
+
+  stop(): void {
+    this.ops.stop(this.channel, this.state, this.listener);
+  }
+}
+
 /**
  * A channel layer inside one process: the default when `REDIS_URL` is unset, and the
  * layer of tests. Keeps every rule of {@link ChannelLayer}; delivery to a waiting
@@ -226,19 +250,22 @@ export class InMemoryChannelLayer implements ChannelLayer, Listenable {
   /** @internal The consumers' fast path (see `kListen`). */
   [kListen](channel: string, listener: ChannelListener): ListenHandle {
     this.#assertOpen();
-    const ch = this.#stateOf(channel);
-    ch.listener = listener;
-    return {
-      take: () => {
-        ch.purge(this.#clock() - this.#expiryMs);
-        return ch.shift()?.message;
-      },
-      stop: () => {
-        if (ch.listener === listener) ch.listener = null;
-        this.#collect(channel, ch);
-      },
-    };
+    const state = this.#stateOf(channel);
+    state.listener = listener;
+    return new MemoryListenHandle(this.#listenOps, channel, state, listener);
   }
+
+  /** What every listen handle of this layer calls: one pair of functions, not two closures per socket. */
+  readonly #listenOps: ListenOps = {
+    take: (state) => {
+      state.purge(this.#clock() - this.#expiryMs);
+      return state.shift()?.message;
+    },
+    stop: (channel, state, listener) => {
+      if (state.listener === listener) state.listener = null;
+      this.#collect(channel, state);
+    },
+  };
 
   [kDeliver](channel: string, message: LayerMessage, at: number): boolean {
     if (this.#closed) return false;
