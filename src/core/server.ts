@@ -9,6 +9,7 @@ import { Handshake, kChosenProtocol, type Connection } from "./handshake.js";
 import { DEFAULT_LIMITS, newSocketStats, type SocketLimits, type SocketStats } from "./limits.js";
 import type { ChannelLayer } from "./layers/layer.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { Pinger } from "./pinger.js";
 import { buildScope, type Scope } from "./scope.js";
 import { upgradeProblem } from "./upgrade.js";
 
@@ -93,7 +94,7 @@ export class SocketServer {
   // Listeners shared by every socket (`this` is the socket): none is a closure per connection.
   readonly #onPong: (this: WebSocket) => void;
   readonly #onClosed: (this: WebSocket) => void;
-  readonly #pinger: NodeJS.Timeout | undefined;
+  readonly #pinger: Pinger | undefined;
   readonly limits: SocketLimits;
   /** Counters for the metrics endpoint. */
   readonly stats: SocketStats = newSocketStats();
@@ -130,18 +131,7 @@ export class SocketServer {
     if (this.limits.pingIntervalMs > 0) {
       // A peer that answered no ping for a whole interval is gone: drop it (its consumer
       // then leaves its groups), within two intervals of going silent.
-      this.#pinger = setInterval(() => {
-        for (const ws of this.#open.keys()) {
-          if (!this.#alive.has(ws)) {
-            this.stats.deadPeersDropped++;
-            ws.terminate();
-            continue;
-          }
-          this.#alive.delete(ws);
-          ws.ping();
-        }
-      }, this.limits.pingIntervalMs);
-      this.#pinger.unref();
+      this.#pinger = new Pinger(this.#open, this.#alive, this.limits.pingIntervalMs, () => this.stats.deadPeersDropped++);
     }
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -300,7 +290,7 @@ export class SocketServer {
    */
   async close(code: number = CloseCode.GOING_AWAY, reason = "server closing", timeoutMs = 2000): Promise<void> {
     this.#closing = true;
-    clearInterval(this.#pinger);
+    this.#pinger?.stop();
     for (const server of this.#attached) this.detach(server);
     for (const handshake of this.#pending) handshake.refuse("SB_ERR_SHUTTING_DOWN");
     const closed = [...this.#open.keys()].map(
