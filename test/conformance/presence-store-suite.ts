@@ -165,6 +165,19 @@ export function describePresenceStore(name: string, factory: PresenceFactory, ca
         expect(await store.members("lobby")).toEqual([bob]);
       });
 
+      it("one touch keeps a whole crowd, past any batch size, and only the members it names", async () => {
+        const crowd = Array.from({ length: 1203 }, (_, i) => ({ id: `m${i}`, user: "u" }));
+        for (const m of crowd) await store.join("hall", m);
+        await store.join("kitchen", zoe);
+        for (let i = 0; i < 4; i++) {
+          await sleep(TTL_MS / 3);
+          await store.touch([...crowd.map((m) => ["hall", m.id] as [string, string]), ["kitchen", "never-joined"]]);
+        }
+        expect(await store.count("hall")).toBe(1203);
+        expect((await store.members("hall")).length).toBe(1203);
+        expect(await store.members("kitchen")).toEqual([]);
+      });
+
       it("sweep removes lapsed members and returns each once, with its room, across nodes", async () => {
         const [a, b, c] = [harness.node(), harness.node(), harness.node()];
         await a.join("lobby", amy); // node a then dies: nobody touches amy again
