@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PipelineTemplate } from "./template.js";
 
@@ -22,22 +22,8 @@ const REPO_DIR = "demo-repo";
  */
 export function demoTemplate(dataDir: string): PipelineTemplate {
   const repo = join(dataDir, REPO_DIR);
-  let head = "";
-  if (!existsSync(join(repo, ".git"))) {
-    mkdirSync(repo, { recursive: true });
-    writeFileSync(join(repo, "app.txt"), "hello from the demo app\n");
-    writeFileSync(join(repo, "build.sh"), '#!/bin/sh\nset -e\nmkdir -p dist\ncp app.txt dist/\necho "built $(cat app.txt | wc -c) bytes"\n', { mode: 0o755 });
-    const git = (...args: string[]): string =>
-      execFileSync("git", args, {
-        cwd: repo,
-        encoding: "utf8",
-        env: { ...process.env, GIT_AUTHOR_NAME: "switchboard", GIT_AUTHOR_EMAIL: "demo@localhost", GIT_COMMITTER_NAME: "switchboard", GIT_COMMITTER_EMAIL: "demo@localhost" },
-      });
-    git("init", "--quiet");
-    git("add", ".");
-    git("commit", "--quiet", "-m", "demo app");
-  }
-  head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
+  if (!existsSync(join(repo, ".git"))) createDemoRepo(dataDir, repo);
+  const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
   return {
     name: "demo-deploy",
     description: `Deploys the demo repository ($DATA_DIR/${REPO_DIR}) to SERVERS (1–20, default ${SERVERS}) local 'servers' under $DATA_DIR/servers, in parallel.`,
@@ -66,4 +52,36 @@ export function demoTemplate(dataDir: string): PipelineTemplate {
       },
     ],
   };
+}
+
+/**
+ * Makes the demo repository with its one commit in a directory of its own, then renames it
+ * into place: the workers of `serve --processes N` start together on one DATA_DIR, and one
+ * must never read HEAD from a repository another is still making. A worker that loses the
+ * race drops its copy and uses the winner's.
+ */
+function createDemoRepo(dataDir: string, repo: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const draft = mkdtempSync(join(dataDir, `.${REPO_DIR}-`));
+  try {
+    writeFileSync(join(draft, "app.txt"), "hello from the demo app\n");
+    writeFileSync(join(draft, "build.sh"), '#!/bin/sh\nset -e\nmkdir -p dist\ncp app.txt dist/\necho "built $(cat app.txt | wc -c) bytes"\n', { mode: 0o755 });
+    const git = (...args: string[]): string =>
+      execFileSync("git", args, {
+        cwd: draft,
+        encoding: "utf8",
+        env: { ...process.env, GIT_AUTHOR_NAME: "switchboard", GIT_AUTHOR_EMAIL: "demo@localhost", GIT_COMMITTER_NAME: "switchboard", GIT_COMMITTER_EMAIL: "demo@localhost" },
+      });
+    git("init", "--quiet");
+    git("add", ".");
+    git("commit", "--quiet", "-m", "demo app");
+    try {
+      renameSync(draft, repo);
+    } catch (error) {
+      // Another process put its repository there first (or an old one without .git is in the way).
+      if (!existsSync(join(repo, ".git"))) throw error;
+    }
+  } finally {
+    rmSync(draft, { recursive: true, force: true });
+  }
 }
