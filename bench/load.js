@@ -60,20 +60,17 @@ function summary(kind) {
   return { samples: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
 }
 
-function cpuAll() {
-  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
-}
-
-function systemAll() {
-  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, systemMicros(pid)]));
+/** `read(pid)` of every measured process, by name. */
+function perProcess(read) {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, read(pid)]));
 }
 
 async function runPhase(name, body) {
   latencies = { same: new Float64Array(MAX_SAMPLES), cross: new Float64Array(MAX_SAMPLES) };
   counts = { same: 0, cross: 0 };
   delivered = 0;
-  const cpu0 = cpuAll();
-  const sys0 = systemAll();
+  const cpu0 = perProcess(cpuMicros);
+  const sys0 = perProcess(systemMicros);
   const t0 = now();
   phase = name;
   await body();
@@ -81,8 +78,8 @@ async function runPhase(name, body) {
   await new Promise((r) => setTimeout(r, 500)); // let in-flight frames land
   phase = "idle";
   const elapsed = (now() - t0 - 500) / 1000;
-  const cpu1 = cpuAll();
-  const sys1 = systemAll();
+  const cpu1 = perProcess(cpuMicros);
+  const sys1 = perProcess(systemMicros);
   const perDelivery = (a, b) => Object.fromEntries(Object.keys(pids).map((n) => [n, delivered ? (b[n] - a[n]) / delivered : null]));
   const cpuPerDelivery = perDelivery(cpu0, cpu1);
   const systemPerDelivery = perDelivery(sys0, sys1);

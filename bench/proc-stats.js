@@ -10,16 +10,21 @@ const ticksPerSecond = (() => {
   }
 })();
 
-/** utime + stime of `pid` in microseconds (fields 14 and 15 of /proc/<pid>/stat). */
-export function cpuMicros(pid) {
+/** utime and stime of `pid` in microseconds (fields 14 and 15 of /proc/<pid>/stat). */
+function times(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  return { user: (Number(fields[11]) * 1e6) / ticksPerSecond, system: (Number(fields[12]) * 1e6) / ticksPerSecond };
 }
 
-/** stime of `pid` in microseconds (field 15 of /proc/<pid>/stat): the kernel's share, mostly socket writes. */
+/** utime + stime of `pid` in microseconds. */
+export function cpuMicros(pid) {
+  const { user, system } = times(pid);
+  return user + system;
+}
+
+/** stime of `pid` in microseconds: the kernel's share, mostly socket writes. */
 export function systemMicros(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[12]) * 1e6) / ticksPerSecond;
+  return times(pid).system;
 }
 
 /** Resident set size of `pid` in KiB (VmRSS). */

@@ -60,7 +60,8 @@ export class ConnectionGuard {
   readonly #counted = new WeakMap<Duplex, string>();
   /**
    * One `close` listener shared by every counted socket (it gets the socket as `this`),
-   * not a closure per socket: at 18,000 sockets the closures alone cost megabytes.
+   * not a closure per socket: at 18,000 sockets the closures alone cost megabytes. Added
+   * with `on` (close comes once; `#closed` is idempotent): `once` would wrap it per socket.
    */
   readonly #onClose: (this: Duplex) => void;
   /** Connections still waiting for their first request's headers, with their deadline. */
@@ -118,7 +119,7 @@ export class ConnectionGuard {
     if (this.#counted.has(socket)) return true;
     if (!this.#take(address)) return false;
     this.#counted.set(socket, address);
-    socket.on("close", this.#onClose); // not `once`: its wrapper would cost a closure and a record per socket
+    socket.on("close", this.#onClose);
     return true;
   }
 
@@ -158,7 +159,7 @@ export class ConnectionGuard {
     const timer = setTimeout(() => this.#expire(socket), this.#timeoutMs);
     timer.unref();
     this.#deadlines.set(socket, timer);
-    socket.on("close", this.#onClose); // not `once`: its wrapper would cost a closure and a record per socket
+    socket.on("close", this.#onClose);
   };
 
   readonly #onHeaders = (request: IncomingMessage): void => {

@@ -64,8 +64,8 @@ export const PRESENCE_DEFAULTS = { intervalMs: 5000, tickMs: 100, largeRoomTickM
  * Room presence: records joins and leaves in a {@link PresenceStore} at once, and announces
  * them coalesced: per room, one `presence.diff` layer event per tick to the room's
  * {@link presenceGroup} (which holds only the sockets that asked for presence), whatever
- * the churn (a room larger than the limit: one per `largeRoomTickMs`). A socket that asks gets one capped {@link snapshot}. So a join costs O(1)
- * store work, one capped read for the joiner, and no frame of its own to anyone: filling a
+ * the churn (a room larger than the limit: one per `largeRoomTickMs`). A socket that asks
+ * gets one capped {@link snapshot}. So a join costs O(1) store work, one capped read for the joiner, and no frame of its own to anyone: filling a
  * room of n costs n snapshots and at most one diff per tick per subscriber, not n² frames.
  * On Redis each node announces its own sockets' changes (k nodes: at most k diffs per tick
  * per room). Runs the heartbeat and the sweep that expires members of nodes that died

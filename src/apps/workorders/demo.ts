@@ -78,7 +78,7 @@ function createDemoRepo(dataDir: string, repo: string): void {
     try {
       renameSync(draft, repo);
     } catch (error) {
-      // Another process put its repository there first (or an old one without .git is in the way).
+      // Another process put its repository there first: use it. Anything else in the way is an error.
       if (!existsSync(join(repo, ".git"))) throw error;
     }
   } finally {
